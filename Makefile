@@ -1,0 +1,47 @@
+# Two commands do all the set-up on a fresh machine: `make run` and `make test`.
+PYTHON ?= python3.11
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+PIP    := $(PY) -m pip
+STAMP  := $(VENV)/.certprep-installed
+HOST   ?= 127.0.0.1
+PORT   ?= 8501
+
+.PHONY: setup run test lint format bench ingest clean
+
+setup: $(STAMP)
+
+# Re-install only when the dependency files change. torch goes first, on its own, so that nothing
+# pulls a multi-GB CUDA build; then the project with every version pinned by constraints.txt.
+$(STAMP): pyproject.toml constraints.txt
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade "pip>=24"
+	$(PIP) install --quiet torch==2.13.0
+	$(PIP) install --quiet -c constraints.txt -e ".[dev]"
+	@touch $(STAMP)
+
+run: setup
+	$(VENV)/bin/certprep ingest --if-missing
+	$(VENV)/bin/streamlit run app/streamlit_app.py \
+		--server.address $(HOST) --server.port $(PORT) --server.headless true \
+		--browser.gatherUsageStats false
+
+test: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/certprep knowledge validate
+	$(VENV)/bin/pytest
+
+lint: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: setup
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+ingest: setup
+	$(VENV)/bin/certprep ingest
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -1,0 +1,112 @@
+"""The ``certprep`` command line. Heavy imports (torch, chromadb, streamlit) happen inside commands so
+that ``certprep --help`` stays fast."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+app = typer.Typer(
+    name="certprep",
+    help="Prepare professional certification applications: standards, evidence gaps and eligibility.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+knowledge_app = typer.Typer(help="Inspect and validate the knowledge base.", no_args_is_help=True)
+app.add_typer(knowledge_app, name="knowledge")
+
+_state = {"debug": False}
+
+
+class UserError(Exception):
+    """A problem the user can fix: printed as one line, exit code 2, no traceback."""
+
+
+def _fail(message: str, code: int = 2) -> None:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(code)
+
+
+@app.callback()
+def _main(
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks on errors.")] = False,
+) -> None:
+    _state["debug"] = debug
+
+
+def _settings():
+    from pydantic import ValidationError
+
+    from app.config import get_settings
+
+    try:
+        return get_settings()
+    except ValidationError as exc:
+        lines = [f"CERTPREP_{'_'.join(map(str, e['loc'])).upper()}: {e['msg']}" for e in exc.errors()]
+        _fail("invalid configuration: " + "; ".join(lines))
+
+
+@knowledge_app.command("validate")
+def knowledge_validate(
+    path: Annotated[Path | None, typer.Argument(help="Knowledge folder (default: the configured one).")] = None,
+) -> None:
+    """Check every file of the knowledge base; list each problem with file, line and path."""
+    from app.knowledge import validate_tree
+
+    root = path or _settings().knowledge_dir
+    problems = validate_tree(root)
+    for problem in problems:
+        typer.echo(str(problem), err=True)
+    if problems:
+        typer.echo(f"{len(problems)} problem(s) in {root}", err=True)
+        raise typer.Exit(1)
+    typer.echo(f"knowledge base OK: {root}")
+
+
+@app.command("programs")
+def programs(
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """List the programs and their standards."""
+    from app.knowledge import KnowledgeError, load_knowledge
+
+    try:
+        kbs = load_knowledge(_settings().knowledge_dir)
+    except KnowledgeError as exc:
+        _fail(f"the knowledge base is invalid; run `certprep knowledge validate`:\n{exc}")
+    data = [
+        {
+            "id": kb.program.id,
+            "name": kb.program.name,
+            "short_name": kb.program.short_name,
+            "body": kb.program.body,
+            "standards": [{"id": s.id, "title": s.title} for s in kb.standards],
+        }
+        for kb in kbs.values()
+    ]
+    if as_json:
+        typer.echo(json.dumps(data, indent=2, ensure_ascii=False))
+        return
+    for program in data:
+        typer.echo(f"{program['id']}: {program['name']} ({program['body']})")
+        for standard in program["standards"]:
+            typer.echo(f"  {standard['id']:>4}  {standard['title']}")
+
+
+def main() -> None:
+    try:
+        app()
+    except UserError as exc:
+        if _state["debug"]:
+            raise
+        typer.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+
+
+if __name__ == "__main__":
+    main()

