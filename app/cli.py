@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -53,7 +55,9 @@ def _settings():
 
 @knowledge_app.command("validate")
 def knowledge_validate(
-    path: Annotated[Path | None, typer.Argument(help="Knowledge folder (default: the configured one).")] = None,
+    path: Annotated[
+        Path | None, typer.Argument(help="Knowledge folder (default: the configured one).")
+    ] = None,
 ) -> None:
     """Check every file of the knowledge base; list each problem with file, line and path."""
     from app.knowledge import validate_tree
@@ -96,6 +100,90 @@ def programs(
         typer.echo(f"{program['id']}: {program['name']} ({program['body']})")
         for standard in program["standards"]:
             typer.echo(f"  {standard['id']:>4}  {standard['title']}")
+
+
+@app.command("ingest")
+def ingest_cmd(
+    rebuild: Annotated[
+        bool, typer.Option("--rebuild", help="Drop the index and embed everything again.")
+    ] = False,
+    if_missing: Annotated[
+        bool, typer.Option("--if-missing", help="Do nothing when an index already exists.")
+    ] = False,
+) -> None:
+    """Index the knowledge base (incremental: only new or changed entries are embedded)."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from app.index.ingest import index_exists, ingest
+
+    settings = _settings()
+    with _user_errors():
+        if if_missing and not rebuild and index_exists(settings):
+            typer.echo("index present; nothing to do (use `certprep ingest` to refresh it)")
+            return
+        with Progress(
+            TextColumn("embedding"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            transient=True,
+            disable=not sys.stderr.isatty(),
+        ) as bar:
+            task = bar.add_task("embed", total=None)
+            report = ingest(
+                settings,
+                rebuild=rebuild,
+                progress=lambda done, total: bar.update(task, completed=done, total=total),
+            )
+    typer.echo(report.summary())
+
+
+@app.command("ask")
+def ask_cmd(
+    question: Annotated[str, typer.Argument(help="The question.")],
+    program: Annotated[
+        str | None, typer.Option("--program", "-p", help="Program id, e.g. cpt or cpo.")
+    ] = None,
+    k: Annotated[int, typer.Option("--top", "-k", min=1, max=50, help="Passages to show.")] = 5,
+) -> None:
+    """Answer a question from the knowledge base with cited passages."""
+    from app.retrieval.service import search
+
+    settings = _settings()
+    with _user_errors():
+        hits = search(settings, question, program=program, k=k)
+    if not hits:
+        typer.echo("The knowledge base does not cover this question.")
+        return
+    for n, hit in enumerate(hits, 1):
+        meta = hit.metadata
+        flag = " [uncertain]" if meta.get("confidence") == "uncertain" else ""
+        typer.echo(
+            f"[{n}] {meta.get('title')} ({meta.get('program')}, {meta.get('kind')}, "
+            f"source {meta.get('sources')}){flag}  score {hit.score:.2f}"
+        )
+        typer.echo(f"    {hit.text}")
+
+
+@contextmanager
+def _user_errors() -> Iterator[None]:
+    """Turn known, user-fixable failures into one clear line and exit code 2."""
+    from app.embeddings import ModelNotFoundError
+    from app.index.store import IndexMismatchError, StoreUnavailableError
+    from app.knowledge import KnowledgeError
+
+    try:
+        yield
+    except KnowledgeError as exc:
+        if _state["debug"]:
+            raise
+        for problem in exc.problems:
+            typer.echo(f"error: {problem}", err=True)
+        typer.echo("error: the knowledge base is invalid; fix it, then run `certprep ingest`", err=True)
+        raise typer.Exit(2) from None
+    except (IndexMismatchError, StoreUnavailableError, ModelNotFoundError, UserError) as exc:
+        if _state["debug"]:
+            raise
+        _fail(str(exc))
 
 
 def main() -> None:

@@ -128,7 +128,9 @@ def _format_loc(loc: tuple[Any, ...]) -> str:
     return out
 
 
-def _errors(exc: ValidationError, file: str, node: yaml.Node | None, offset: tuple[Any, ...] = ()) -> list[Problem]:
+def _errors(
+    exc: ValidationError, file: str, node: yaml.Node | None, offset: tuple[Any, ...] = ()
+) -> list[Problem]:
     problems = []
     for err in exc.errors():
         loc = offset + tuple(err["loc"])
@@ -205,8 +207,12 @@ def load_program(folder: Path, root: Path | None = None) -> tuple[KnowledgeBase 
     program: Program | None = parts.get("program.yaml")
     if program is not None and program.id != folder.name:
         problems.append(
-            Problem(str((folder / "program.yaml").relative_to(root)), "id",
-                    f"program id {program.id!r} does not match its folder name {folder.name!r}", None)
+            Problem(
+                str((folder / "program.yaml").relative_to(root)),
+                "id",
+                f"program id {program.id!r} does not match its folder name {folder.name!r}",
+                None,
+            )
         )
     if problems or program is None:
         return None, problems
@@ -222,8 +228,13 @@ def load_program(folder: Path, root: Path | None = None) -> tuple[KnowledgeBase 
     )
     problems += _check_references(kb, folder, root, nodes)
     if program.requires_narratives and not kb.standards:
-        problems.append(Problem(str((folder / "standards.yaml").relative_to(root)), "",
-                                "program requires narratives but has no standards"))
+        problems.append(
+            Problem(
+                str((folder / "standards.yaml").relative_to(root)),
+                "",
+                "program requires narratives but has no standards",
+            )
+        )
     return (None if problems else kb), problems
 
 
@@ -262,11 +273,17 @@ def _check_references(
             node_loc = tuple(rest) if section in {"program", "ethics", "exam"} else (section, *rest)
             if section == "faq":
                 entry = kb.faq[rest[0]]
-                problems.append(Problem(rel, f"entry {entry.id}.sources", f"unknown source key {key!r}", entry.line))
+                problems.append(
+                    Problem(rel, f"entry {entry.id}.sources", f"unknown source key {key!r}", entry.line)
+                )
                 continue
             problems.append(
-                Problem(rel, _format_loc((*node_loc, "sources")), f"unknown source key {key!r}",
-                        _line_of(nodes.get(file), node_loc))
+                Problem(
+                    rel,
+                    _format_loc((*node_loc, "sources")),
+                    f"unknown source key {key!r}",
+                    _line_of(nodes.get(file), node_loc),
+                )
             )
     return problems
 

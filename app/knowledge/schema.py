@@ -32,7 +32,9 @@ class Provenance(Strict):
     """Where a fact comes from and how sure we are of it."""
 
     sources: list[str] = Field(min_length=1, description="Source keys from the program's sources.yaml.")
-    as_of: str = Field(min_length=4, description="Date or version the entry applies to, e.g. 2013 or 2020-10.")
+    as_of: str = Field(
+        min_length=4, description="Date or version the entry applies to, e.g. 2013 or 2020-10."
+    )
     confidence: Confidence
     note: str | None = Field(default=None, description="Why it is uncertain, or what to check.")
 

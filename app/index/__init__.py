@@ -1,0 +1,1 @@
+"""Indexing: knowledge chunks, the Chroma store, and incremental ingest."""
