@@ -21,10 +21,7 @@ $(STAMP): pyproject.toml constraints.txt
 	@touch $(STAMP)
 
 run: setup
-	$(VENV)/bin/certprep ingest --if-missing
-	$(VENV)/bin/streamlit run app/streamlit_app.py \
-		--server.address $(HOST) --server.port $(PORT) --server.headless true \
-		--browser.gatherUsageStats false
+	$(VENV)/bin/certprep serve --host $(HOST) --port $(PORT)
 
 test: setup
 	$(VENV)/bin/ruff check .

@@ -164,6 +164,30 @@ def ask_cmd(
         typer.echo(f"    {hit.text}")
 
 
+@app.command("serve")
+def serve_cmd(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")] = 8501,
+    skip_ingest: Annotated[
+        bool, typer.Option("--skip-ingest", help="Do not build a missing index first.")
+    ] = False,
+) -> None:
+    """Start the web app (headless, usage statistics off); builds the index first if it is missing."""
+    import os
+    from pathlib import Path
+
+    if not skip_ingest:
+        ingest_cmd(rebuild=False, if_missing=True)
+    script = Path(__file__).with_name("streamlit_app.py")
+    args = [
+        sys.executable, "-m", "streamlit", "run", str(script),
+        "--server.address", host, "--server.port", str(port), "--server.headless", "true",
+        "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
+    ]  # fmt: skip
+    typer.echo(f"certprep is starting on http://{host}:{port}")
+    os.execv(sys.executable, args)
+
+
 @contextmanager
 def _user_errors() -> Iterator[None]:
     """Turn known, user-fixable failures into one clear line and exit code 2."""

@@ -117,9 +117,12 @@ def _rule_provenance(rule: Rule) -> tuple[str, str]:
     for param in rule.parameters:
         if param.uncertain:
             uncertain = True
-            prov = param.current_provenance
-            if prov.note and prov.note not in notes:
-                notes.append(prov.note)
+            provenances = [param.current_provenance] + [o.provenance for o in param.options]
+            for note in (p.note for p in provenances if p.note):
+                if note not in notes:
+                    notes.append(note)
+            if param.options and not any(p.note for p in provenances):
+                notes.append(f"Sources disagree on {param.title.lower()}.")
     return ("uncertain" if uncertain else "confirmed"), " ".join(notes)
 
 

@@ -51,10 +51,14 @@ class KnowledgeError(Exception):
         super().__init__("\n".join(str(p) for p in problems))
 
 
-def _unique(items: Iterable[str], what: str) -> None:
-    dupes = [k for k, n in Counter(items).items() if n > 1]
-    if dupes:
-        raise ValueError(f"duplicate {what}: {', '.join(sorted(dupes))}")
+def _duplicates(items: Iterable[str], what: str) -> list[str]:
+    dupes = sorted(k for k, n in Counter(items).items() if n > 1)
+    return [f"duplicate {what}: {', '.join(dupes)}"] if dupes else []
+
+
+def _raise_all(messages: list[str]) -> None:
+    if messages:
+        raise ValueError("; ".join(messages))
 
 
 class SourcesFile(Strict):
@@ -62,7 +66,7 @@ class SourcesFile(Strict):
 
     @model_validator(mode="after")
     def _unique_keys(self) -> SourcesFile:
-        _unique((s.key for s in self.sources), "source key")
+        _raise_all(_duplicates((s.key for s in self.sources), "source key"))
         return self
 
 
@@ -71,11 +75,12 @@ class StandardsFile(Strict):
 
     @model_validator(mode="after")
     def _ordered_unique(self) -> StandardsFile:
-        _unique((s.id for s in self.standards), "standard id")
-        _unique((c.id for s in self.standards for c in s.criteria), "criterion id")
+        messages = _duplicates((s.id for s in self.standards), "standard id")
+        messages += _duplicates((c.id for s in self.standards for c in s.criteria), "criterion id")
         numbers = [s.number for s in self.standards]
         if numbers != list(range(1, len(numbers) + 1)):
-            raise ValueError(f"standards must be numbered 1..{len(numbers)} in order, got {numbers}")
+            messages.append(f"standards must be numbered 1..{len(numbers)} in order, got {numbers}")
+        _raise_all(messages)
         return self
 
 
@@ -84,8 +89,10 @@ class RulesFile(Strict):
 
     @model_validator(mode="after")
     def _unique_ids(self) -> RulesFile:
-        _unique((r.id for r in self.rules), "rule id")
-        _unique((p.id for r in self.rules for p in r.parameters), "parameter id")
+        _raise_all(
+            _duplicates((r.id for r in self.rules), "rule id")
+            + _duplicates((p.id for r in self.rules for p in r.parameters), "parameter id")
+        )
         return self
 
 
@@ -214,6 +221,13 @@ def load_program(folder: Path, root: Path | None = None) -> tuple[KnowledgeBase 
                 None,
             )
         )
+    if "sources.yaml" in parts:
+        known = {src.key for src in parts["sources.yaml"].sources}
+        problems += _check_references(parts, faq, known, folder, root, nodes)
+    if program is not None and program.requires_narratives and "standards.yaml" not in parts:
+        rel = str((folder / "standards.yaml").relative_to(root))
+        if not any(p.file == rel for p in problems):
+            problems.append(Problem(rel, "", "program requires narratives but has no standards"))
     if problems or program is None:
         return None, problems
 
@@ -226,16 +240,7 @@ def load_program(folder: Path, root: Path | None = None) -> tuple[KnowledgeBase 
         exam=parts.get("exam.yaml"),
         faq=faq,
     )
-    problems += _check_references(kb, folder, root, nodes)
-    if program.requires_narratives and not kb.standards:
-        problems.append(
-            Problem(
-                str((folder / "standards.yaml").relative_to(root)),
-                "",
-                "program requires narratives but has no standards",
-            )
-        )
-    return (None if problems else kb), problems
+    return kb, problems
 
 
 def _walk_provenance(obj: Any, loc: tuple[Any, ...] = ()) -> Iterable[tuple[tuple[Any, ...], Provenance]]:
@@ -250,41 +255,35 @@ def _walk_provenance(obj: Any, loc: tuple[Any, ...] = ()) -> Iterable[tuple[tupl
 
 
 def _check_references(
-    kb: KnowledgeBase, folder: Path, root: Path, nodes: dict[str, yaml.Node | None]
+    parts: dict[str, Any],
+    faq: list[FaqEntry],
+    known: set[str],
+    folder: Path,
+    root: Path,
+    nodes: dict[str, yaml.Node | None],
 ) -> list[Problem]:
     """Every source key cited anywhere must exist in sources.yaml."""
-    known = {s.key for s in kb.sources}
     problems = []
-    section_files = {
-        "program": "program.yaml",
-        "standards": "standards.yaml",
-        "ethics": "ethics.yaml",
-        "rules": "rules.yaml",
-        "exam": "exam.yaml",
-        "faq": FAQ_FILE,
-    }
-    for loc, provenance in _walk_provenance(kb):
-        for key in provenance.sources:
-            if key in known:
-                continue
-            section, *rest = loc
-            file = section_files.get(section, "")
-            rel = str((folder / file).relative_to(root))
-            node_loc = tuple(rest) if section in {"program", "ethics", "exam"} else (section, *rest)
-            if section == "faq":
-                entry = kb.faq[rest[0]]
-                problems.append(
-                    Problem(rel, f"entry {entry.id}.sources", f"unknown source key {key!r}", entry.line)
-                )
-                continue
-            problems.append(
+    for name, part in parts.items():
+        rel = str((folder / name).relative_to(root))
+        for loc, provenance in _walk_provenance(part):
+            problems += [
                 Problem(
                     rel,
-                    _format_loc((*node_loc, "sources")),
+                    _format_loc((*loc, "sources")),
                     f"unknown source key {key!r}",
-                    _line_of(nodes.get(file), node_loc),
+                    _line_of(nodes.get(name), loc),
                 )
-            )
+                for key in provenance.sources
+                if key not in known
+            ]
+    rel = str((folder / FAQ_FILE).relative_to(root))
+    for entry in faq:
+        problems += [
+            Problem(rel, f"entry {entry.id}.sources", f"unknown source key {key!r}", entry.line)
+            for key in entry.provenance.sources
+            if key not in known
+        ]
     return problems
 
 

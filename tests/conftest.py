@@ -1,0 +1,99 @@
+"""Shared fixtures: a temporary data dir for every test, the real model loaded once, real stores."""
+
+from __future__ import annotations
+
+import ipaddress
+import shutil
+import socket
+from pathlib import Path
+
+import pytest
+
+from app.config import REPO_ROOT, Settings
+
+FIXTURES = Path(__file__).parent / "fixtures"
+SHIPPED_KNOWLEDGE = REPO_ROOT / "knowledge"
+
+
+@pytest.fixture(autouse=True)
+def _isolated_env(monkeypatch, tmp_path):
+    """No test reads the user's configuration or touches the user's data directory."""
+    for var in [v for v in __import__("os").environ if v.startswith("CERTPREP_")]:
+        monkeypatch.delenv(var)
+    monkeypatch.setenv("CERTPREP_DATA_DIR", str(tmp_path / "data"))
+    from app.config import get_settings
+
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
+
+
+@pytest.fixture(scope="session")
+def embedder():
+    from app.embeddings import get_embedder
+
+    return get_embedder()
+
+
+@pytest.fixture
+def settings(tmp_path) -> Settings:
+    return Settings(data_dir=tmp_path / "data", knowledge_dir=SHIPPED_KNOWLEDGE)
+
+
+@pytest.fixture
+def knowledge_copy(tmp_path) -> Path:
+    """A writable copy of the shipped knowledge tree."""
+    target = tmp_path / "knowledge"
+    shutil.copytree(SHIPPED_KNOWLEDGE, target, ignore=shutil.ignore_patterns("README.md"))
+    return target
+
+
+@pytest.fixture
+def fixture_knowledge(tmp_path) -> Path:
+    """A writable copy of the small fictitious program used by the tests."""
+    target = tmp_path / "fixture-knowledge"
+    shutil.copytree(FIXTURES / "knowledge", target)
+    return target
+
+
+def _is_loopback(address) -> bool:
+    if not isinstance(address, tuple):
+        return True  # AF_UNIX paths
+    host = address[0]
+    if host in {"localhost", ""}:
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+class NetworkBlocked(OSError):
+    pass
+
+
+@pytest.fixture
+def no_network(monkeypatch):
+    """Any connection to a non-loopback address raises, and is recorded."""
+    attempts: list = []
+    real_connect = socket.socket.connect
+    real_connect_ex = socket.socket.connect_ex
+
+    def guarded(real):
+        def connect(self, address):
+            if not _is_loopback(address):
+                attempts.append(address)
+                raise NetworkBlocked(f"network access blocked in test: {address!r}")
+            return real(self, address)
+
+        return connect
+
+    monkeypatch.setattr(socket.socket, "connect", guarded(real_connect))
+    monkeypatch.setattr(socket.socket, "connect_ex", guarded(real_connect_ex))
+    return attempts
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]

@@ -1,0 +1,185 @@
+"""`certprep knowledge validate` on broken trees: every problem, with file, path and line."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+import yaml
+
+from app.knowledge import KnowledgeError, load_knowledge, validate_tree
+
+
+def _edit(path, change):
+    data = yaml.safe_load(path.read_text())
+    change(data)
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+
+
+def test_fixture_tree_is_valid(fixture_knowledge):
+    assert validate_tree(fixture_knowledge) == []
+    kbs = load_knowledge(fixture_knowledge)
+    assert list(kbs) == ["cwi"]
+    assert [s.id for s in kbs["cwi"].standards] == ["S1", "S2"]
+
+
+def test_missing_id_is_reported_with_path_and_line(fixture_knowledge):
+    _edit(fixture_knowledge / "cwi/standards.yaml", lambda d: d["standards"][1].pop("id"))
+    problems = validate_tree(fixture_knowledge)
+    assert len(problems) == 1
+    p = problems[0]
+    assert p.file == "cwi/standards.yaml"
+    assert p.path == "standards[1].id"
+    assert "Field required" in p.message
+    assert p.line is not None and p.line > 1
+
+
+def test_duplicate_ids_are_reported(fixture_knowledge):
+    def dup(d):
+        d["rules"].append(dict(d["rules"][0]))
+
+    _edit(fixture_knowledge / "cwi/rules.yaml", dup)
+    problems = validate_tree(fixture_knowledge)
+    messages = " ".join(p.message for p in problems)
+    assert "duplicate rule id: eligibility" in messages
+    assert "duplicate parameter id" in messages
+
+
+def test_duplicate_criterion_ids_are_reported(fixture_knowledge):
+    _edit(
+        fixture_knowledge / "cwi/standards.yaml",
+        lambda d: d["standards"][0]["criteria"][1].update(id="S1.C1"),
+    )
+    assert any("duplicate criterion id: S1.C1" in p.message for p in validate_tree(fixture_knowledge))
+
+
+def test_wrong_type_is_reported(fixture_knowledge):
+    _edit(fixture_knowledge / "cwi/standards.yaml", lambda d: d["standards"][0].update(number="first"))
+    problems = validate_tree(fixture_knowledge)
+    assert any(p.path == "standards[0].number" and "integer" in p.message for p in problems)
+
+
+def test_unknown_source_key_is_reported(fixture_knowledge):
+    _edit(
+        fixture_knowledge / "cwi/rules.yaml",
+        lambda d: d["rules"][0]["parameters"][0]["provenance"].update(sources=["W1", "ZZ9"]),
+    )
+    problems = validate_tree(fixture_knowledge)
+    assert len(problems) == 1
+    assert problems[0].file == "cwi/rules.yaml"
+    assert problems[0].path == "rules[0].parameters[0].provenance.sources"
+    assert "unknown source key 'ZZ9'" in problems[0].message
+
+
+def test_missing_source_is_reported(fixture_knowledge):
+    _edit(fixture_knowledge / "cwi/rules.yaml", lambda d: d["rules"][0]["provenance"].pop("sources"))
+    problems = validate_tree(fixture_knowledge)
+    assert any(p.path == "rules[0].provenance.sources" and "required" in p.message for p in problems)
+
+
+def test_uncertain_entry_must_say_why(fixture_knowledge):
+    _edit(
+        fixture_knowledge / "cwi/rules.yaml",
+        lambda d: d["rules"][0]["provenance"].update(confidence="uncertain"),
+    )
+    problems = validate_tree(fixture_knowledge)
+    assert any("needs a `note`" in p.message for p in problems)
+
+
+def test_program_id_must_match_folder(fixture_knowledge):
+    _edit(fixture_knowledge / "cwi/program.yaml", lambda d: d.update(id="other"))
+    problems = validate_tree(fixture_knowledge)
+    assert any("does not match its folder name 'cwi'" in p.message for p in problems)
+
+
+def test_active_option_must_exist(fixture_knowledge):
+    _edit(
+        fixture_knowledge / "cwi/rules.yaml",
+        lambda d: d["rules"][0]["parameters"][2].update(active="thrice"),
+    )
+    problems = validate_tree(fixture_knowledge)
+    assert any("`active` must name one of the options" in p.message for p in problems)
+
+
+def test_invalid_yaml_gives_line(fixture_knowledge):
+    path = fixture_knowledge / "cwi/sources.yaml"
+    path.write_text("sources:\n  - key: W1\n    title: [unclosed\n")
+    problems = validate_tree(fixture_knowledge)
+    assert len(problems) == 1
+    assert problems[0].file == "cwi/sources.yaml"
+    assert "invalid YAML" in problems[0].message
+    assert problems[0].line is not None
+
+
+def test_missing_required_file(fixture_knowledge):
+    (fixture_knowledge / "cwi/rules.yaml").unlink()
+    problems = validate_tree(fixture_knowledge)
+    assert [(p.file, p.message) for p in problems] == [("cwi/rules.yaml", "required file is missing")]
+
+
+def test_faq_without_metadata_line(fixture_knowledge):
+    path = fixture_knowledge / "cwi/faq.md"
+    path.write_text(path.read_text() + "\n## A question with no metadata?\n\n## Next?\n")
+    problems = validate_tree(fixture_knowledge)
+    assert len(problems) == 1
+    assert problems[0].file == "cwi/faq.md"
+    assert problems[0].line == 8
+    assert "no metadata line" in problems[0].message
+
+
+def test_faq_unknown_source_and_duplicate_id(fixture_knowledge):
+    path = fixture_knowledge / "cwi/faq.md"
+    extra = (
+        "\n## Is this asked twice?\n"
+        "id: apprenticeship | audience: staff | sources: Q7 | as_of: 2026 | confidence: confirmed\n\n"
+        "Yes, and it cites a source that does not exist in this folder.\n"
+    )
+    path.write_text(path.read_text() + extra)
+    messages = {p.message for p in validate_tree(fixture_knowledge)}
+    assert "duplicate FAQ id" in messages
+    assert "unknown source key 'Q7'" in messages
+
+
+def test_all_problems_are_collected_in_one_pass(fixture_knowledge):
+    _edit(fixture_knowledge / "cwi/standards.yaml", lambda d: d["standards"][0].pop("summary"))
+    _edit(fixture_knowledge / "cwi/program.yaml", lambda d: d.pop("body"))
+    (fixture_knowledge / "cwi/faq.md").write_text("## Q?\nid: x | colour: blue\n\nanswer\n")
+    problems = validate_tree(fixture_knowledge)
+    files = sorted({p.file for p in problems})
+    assert files == ["cwi/faq.md", "cwi/program.yaml", "cwi/standards.yaml"]
+    with pytest.raises(KnowledgeError) as exc:
+        load_knowledge(fixture_knowledge)
+    assert len(exc.value.problems) == len(problems)
+
+
+def test_cli_reports_problems_and_exits_nonzero(fixture_knowledge):
+    _edit(fixture_knowledge / "cwi/standards.yaml", lambda d: d["standards"][1].pop("id"))
+    result = subprocess.run(
+        [sys.executable, "-m", "app.cli", "knowledge", "validate", str(fixture_knowledge)],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 1
+    assert "cwi/standards.yaml:" in result.stderr
+    assert "standards[1].id" in result.stderr
+    assert "1 problem(s)" in result.stderr
+
+
+def test_changing_a_yaml_value_changes_the_parameter(fixture_knowledge):
+    kb = load_knowledge(fixture_knowledge)["cwi"]
+    assert kb.value("min_experience_years") == 2
+    assert kb.value("min_projects_per_standard") == 1
+    assert kb.parameter("min_projects_per_standard").uncertain  # sources disagree
+    assert not kb.parameter("min_experience_years").uncertain
+
+    def change(d):
+        d["rules"][0]["parameters"][0]["value"] = 4
+        d["rules"][0]["parameters"][2]["active"] = "twice"
+
+    _edit(fixture_knowledge / "cwi/rules.yaml", change)
+    kb = load_knowledge(fixture_knowledge)["cwi"]
+    assert kb.value("min_experience_years") == 4
+    assert kb.value("min_projects_per_standard") == 2
+    with pytest.raises(KeyError, match="no parameter 'nope'"):
+        kb.value("nope")

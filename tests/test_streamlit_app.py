@@ -1,0 +1,61 @@
+"""The web app: served over HTTP (health endpoint) and its page driven with AppTest."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from app.config import REPO_ROOT
+from tests.conftest import free_port
+
+pytestmark = pytest.mark.slow
+
+
+def test_serve_answers_health_endpoint(tmp_path, fixture_knowledge):
+    port = free_port()
+    env = {
+        **os.environ,
+        "CERTPREP_DATA_DIR": str(tmp_path / "d"),
+        "CERTPREP_KNOWLEDGE_DIR": str(fixture_knowledge),
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "app.cli", "serve", "--port", str(port)],
+        cwd=REPO_ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        body = None
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and proc.poll() is None:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2) as resp:
+                    body = resp.read().decode()
+                    break
+            except OSError:
+                time.sleep(0.5)
+        assert body == "ok", proc.stdout.read() if proc.poll() is not None else "server did not answer"
+        # the index was built before serving
+        assert (tmp_path / "d" / "chroma").is_dir()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+
+
+def test_page_answers_a_question_with_cited_passages(monkeypatch, tmp_path, fixture_knowledge):
+    monkeypatch.setenv("CERTPREP_KNOWLEDGE_DIR", str(fixture_knowledge))
+    at = AppTest.from_file(str(REPO_ROOT / "app/streamlit_app.py"), default_timeout=120)
+    at.run()
+    assert not at.exception
+    assert at.selectbox(key="program").value == "cwi"
+    at.text_input(key="question").input("How are rejected widgets handled?").run()
+    assert not at.exception
+    assert at.expander[0].label.startswith("[1] Standard 2: Report Nonconforming Widgets")
