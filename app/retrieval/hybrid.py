@@ -1,0 +1,171 @@
+"""Hybrid retrieval: dense search in Chroma plus BM25, fused with reciprocal rank fusion.
+
+One ``KnowledgeRetriever`` per process holds the collection handle, the chunk table (for BM25 and
+filters) and the lexical index; it reloads them only when the index's fingerprint changes.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import numpy as np
+
+from app.config import Settings
+from app.embeddings import Embedder, get_embedder
+from app.index.ingest import index_exists, ingest
+from app.index.store import make_client, open_collection
+from app.retrieval.dense import Hit, where_clause
+from app.retrieval.lexical import LexicalIndex, fingerprint, lexical_index
+
+Mode = Literal["hybrid", "dense", "bm25"]
+RRF_K = 60
+
+
+@dataclass
+class _Table:
+    ids: list[str]
+    texts: list[str]
+    metadatas: list[dict[str, Any]]
+    fingerprint: str
+    lexical: LexicalIndex
+
+
+class KnowledgeRetriever:
+    def __init__(self, settings: Settings, embedder: Embedder | None = None):
+        self.settings = settings
+        self.embedder = embedder or get_embedder(settings.embedding_model_path)
+        if not index_exists(settings):
+            ingest(settings, embedder=self.embedder)
+        self._client = make_client(settings)
+        self.collection = open_collection(self._client, settings.collection, self.embedder, create=False)
+        if self.collection is None:  # pragma: no cover - ingest above created it
+            raise RuntimeError("the index could not be opened")
+        self._lock = threading.Lock()
+        self._table = self._load_table()
+
+    def _load_table(self) -> _Table:
+        stored = self.collection.get(include=["documents", "metadatas"])
+        ids, texts = list(stored["ids"]), list(stored["documents"] or [])
+        metas = [dict(m or {}) for m in stored["metadatas"] or []]
+        hashes = [str(m.get("hash", "")) for m in metas]
+        lexical = lexical_index(self.settings.data_dir / "bm25", ids, hashes, texts)
+        return _Table(ids, texts, metas, fingerprint(ids, hashes), lexical)
+
+    def refresh(self) -> bool:
+        """Reload the chunk table and BM25 if the index changed since we loaded it."""
+        stored = self.collection.get(include=["metadatas"])
+        current = fingerprint(
+            list(stored["ids"]), [str((m or {}).get("hash", "")) for m in stored["metadatas"]]
+        )
+        if current == self._table.fingerprint:
+            return False
+        with self._lock:
+            self._table = self._load_table()
+        return True
+
+    @property
+    def chunk_count(self) -> int:
+        return len(self._table.ids)
+
+    def _mask(self, program: str | None, kinds: list[str] | None) -> np.ndarray:
+        table = self._table
+        return np.array(
+            [
+                (program is None or m.get("program") == program) and (not kinds or m.get("kind") in kinds)
+                for m in table.metadatas
+            ],
+            dtype=bool,
+        )
+
+    def search(
+        self,
+        query: str,
+        program: str | None = None,
+        kinds: list[str] | None = None,
+        k: int = 5,
+        mode: Mode = "hybrid",
+        floor: float | None = None,
+        candidates: int = 30,
+    ) -> list[Hit]:
+        """Top ``k`` chunks; nothing when the best passage is below the relevance floor."""
+        query = query.strip()
+        if not query:
+            raise ValueError("the question is empty")
+        table = self._table
+        floor = self.settings.retrieval_floor if floor is None else floor
+        mask = self._mask(program, kinds)
+        if not mask.any():
+            return []
+        query_vector = np.asarray(self.embedder.embed_query(query), dtype=np.float32)
+
+        dense_rank: dict[str, int] = {}
+        cosine: dict[str, float] = {}
+        if mode in {"hybrid", "dense"}:
+            n = min(candidates, int(mask.sum()))
+            result = self.collection.query(
+                query_embeddings=[query_vector.tolist()],
+                n_results=n,
+                where=where_clause(program, kinds),
+                include=["distances"],
+            )
+            for rank, (chunk_id, dist) in enumerate(
+                zip(result["ids"][0], result["distances"][0], strict=True)
+            ):
+                dense_rank[chunk_id] = rank
+                cosine[chunk_id] = 1.0 - float(dist)
+
+        bm25_rank: dict[str, int] = {}
+        if mode in {"hybrid", "bm25"}:
+            scores = table.lexical.scores(query)
+            scores = np.where(mask, scores, -1.0)
+            order = np.argsort(-scores, kind="stable")[:candidates]
+            bm25_rank = {table.ids[i]: rank for rank, i in enumerate(order) if scores[i] > 0}
+
+        fused: dict[str, float] = {}
+        for ranks in (dense_rank, bm25_rank):
+            for chunk_id, rank in ranks.items():
+                fused[chunk_id] = fused.get(chunk_id, 0.0) + 1.0 / (RRF_K + rank + 1)
+        ranked = sorted(fused, key=lambda cid: (-fused[cid], cid))[: max(k, 1) * 2]
+
+        missing = [cid for cid in ranked if cid not in cosine]
+        if missing:
+            got = self.collection.get(ids=missing, include=["embeddings"])
+            for chunk_id, vector in zip(got["ids"], got["embeddings"], strict=True):
+                cosine[chunk_id] = float(np.dot(query_vector, np.asarray(vector, dtype=np.float32)))
+
+        if not ranked or max(cosine[c] for c in ranked) < floor:
+            return []
+        hits = []
+        for chunk_id in ranked:
+            if cosine[chunk_id] < floor * 0.5 and bm25_rank.get(chunk_id, 99) > 2:
+                continue  # weak on both signals: noise, not evidence
+            i = table.lexical.position.get(chunk_id)
+            if i is None:
+                continue
+            hits.append(
+                Hit(
+                    id=chunk_id,
+                    text=table.texts[i],
+                    score=round(cosine[chunk_id], 4),
+                    metadata=table.metadatas[i],
+                )
+            )
+            if len(hits) == k:
+                break
+        return hits
+
+
+_shared: dict[tuple, KnowledgeRetriever] = {}
+_shared_lock = threading.Lock()
+
+
+def get_retriever(settings: Settings) -> KnowledgeRetriever:
+    """One retriever per store per process (model, collection and BM25 loaded once)."""
+    key = (str(settings.data_dir), settings.chroma_mode, settings.chroma_url, settings.collection)
+    with _shared_lock:
+        retriever = _shared.get(key)
+        if retriever is None:
+            retriever = _shared[key] = KnowledgeRetriever(settings)
+        return retriever
