@@ -137,31 +137,65 @@ def ingest_cmd(
     typer.echo(report.summary())
 
 
+def _program_ids(settings) -> list[str]:
+    from app.knowledge import load_knowledge
+
+    return list(load_knowledge(settings.knowledge_dir))
+
+
 @app.command("ask")
 def ask_cmd(
-    question: Annotated[str, typer.Argument(help="The question.")],
+    question: Annotated[str | None, typer.Argument(help="The question (omit with --batch).")] = None,
     program: Annotated[
         str | None, typer.Option("--program", "-p", help="Program id, e.g. cpt or cpo.")
     ] = None,
-    k: Annotated[int, typer.Option("--top", "-k", min=1, max=50, help="Passages to show.")] = 5,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the answer as JSON.")] = False,
+    batch: Annotated[
+        Path | None, typer.Option("--batch", help="A file with one question per line; JSON Lines out.")
+    ] = None,
+    k: Annotated[int, typer.Option("--top", "-k", min=1, max=20, help="Passages to cite.")] = 5,
 ) -> None:
-    """Answer a question from the knowledge base with cited passages."""
-    from app.retrieval.service import search
+    """Answer a question from the knowledge base, with cited passages."""
+    from app.retrieval.answer import compose_answer
+    from app.retrieval.hybrid import get_retriever
 
     settings = _settings()
     with _user_errors():
-        hits = search(settings, question, program=program, k=k)
-    if not hits:
-        typer.echo("The knowledge base does not cover this question.")
-        return
-    for n, hit in enumerate(hits, 1):
-        meta = hit.metadata
-        flag = " [uncertain]" if meta.get("confidence") == "uncertain" else ""
-        typer.echo(
-            f"[{n}] {meta.get('title')} ({meta.get('program')}, {meta.get('kind')}, "
-            f"source {meta.get('sources')}){flag}  score {hit.score:.2f}"
-        )
-        typer.echo(f"    {hit.text}")
+        known = _program_ids(settings)
+        if program is not None and program not in known:
+            raise UserError(f"unknown program {program!r}; known programs: {', '.join(known)}")
+        if batch is None:
+            if not question or not question.strip():
+                raise UserError("give a question, or --batch FILE")
+            questions = [question.strip()]
+        else:
+            if question:
+                raise UserError("give either a question or --batch FILE, not both")
+            questions = _read_questions(batch)
+        retriever = get_retriever(settings)
+        for q in questions:
+            answer = compose_answer(q, program, retriever.search(q, program=program, k=k))
+            if batch is not None or as_json:
+                typer.echo(json.dumps(answer.public(), ensure_ascii=False, indent=None if batch else 2))
+                continue
+            typer.echo(answer.answer)
+            for n, c in enumerate(answer.citations, 1):
+                flag = " (uncertain)" if c.confidence == "uncertain" else ""
+                typer.echo(f"  [{n}] {c.title}: {c.kind}, source {c.source}{flag}, score {c.score:.2f}")
+
+
+def _read_questions(path: Path) -> list[str]:
+    if not path.is_file():
+        raise UserError(f"{path}: no such file")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        text = path.read_text(encoding="latin-1")
+        typer.echo(f"note: {path} is not UTF-8; read it as Latin-1", err=True)
+    questions = [line.strip() for line in text.splitlines() if line.strip()]
+    if not questions:
+        raise UserError(f"{path}: no questions (one per line)")
+    return questions
 
 
 @app.command("serve")
