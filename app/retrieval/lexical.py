@@ -112,16 +112,17 @@ class LexicalIndex:
         return index
 
 
-_memory: dict[str, LexicalIndex] = {}
+_memory: dict[tuple[str, str], LexicalIndex] = {}
 _memory_lock = threading.Lock()
 
 
 def lexical_index(cache_dir: Path, ids: list[str], hashes: list[str], texts: list[str]) -> LexicalIndex:
     """The BM25 index for this exact content: from memory, else from disk, else built and saved."""
     key = fingerprint(ids, hashes)
+    memory_key = (str(cache_dir), key)
     with _memory_lock:
-        if key in _memory:
-            return _memory[key]
+        if memory_key in _memory:
+            return _memory[memory_key]
         folder = cache_dir / key
         index = None
         if (folder / "ids.json").exists():
@@ -140,6 +141,7 @@ def lexical_index(cache_dir: Path, ids: list[str], hashes: list[str], texts: lis
                 index.save(folder)
             except OSError:
                 pass  # a read-only data dir still gets a working in-memory index
-        _memory.clear()
-        _memory[key] = index
+        for stale_key in [k for k in _memory if k[0] == str(cache_dir)]:
+            del _memory[stale_key]
+        _memory[memory_key] = index
         return index
