@@ -21,6 +21,8 @@ app = typer.Typer(
 )
 knowledge_app = typer.Typer(help="Inspect and validate the knowledge base.", no_args_is_help=True)
 app.add_typer(knowledge_app, name="knowledge")
+eval_app = typer.Typer(help="Measure quality on the labelled sets in evaluation/.", no_args_is_help=True)
+app.add_typer(eval_app, name="eval")
 
 _state = {"debug": False}
 
@@ -220,6 +222,22 @@ def serve_cmd(
     ]  # fmt: skip
     typer.echo(f"certprep is starting on http://{host}:{port}")
     os.execv(sys.executable, args)
+
+
+@eval_app.command("retrieval")
+def eval_retrieval(
+    out: Annotated[Path | None, typer.Option(help="Where to write the JSON results.")] = None,
+) -> None:
+    """Recall@1/3/5, MRR@10 and nDCG@10 for dense, BM25 and hybrid, side by side."""
+    from evaluation import retrieval
+
+    settings = _settings()
+    with _user_errors():
+        result = retrieval.run(settings, out or retrieval.RESULTS)
+    typer.echo(retrieval.table(result, "dev"))
+    typer.echo(retrieval.table(result, "test"))
+    typer.echo(f"floor: {json.dumps(result['floor_eval'])}")
+    typer.echo(f"results written to {out or retrieval.RESULTS}")
 
 
 @contextmanager
