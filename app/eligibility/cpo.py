@@ -6,8 +6,8 @@ into each verdict so staff can cite them.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
-from datetime import date
 from typing import Any
 
 from pydantic import BaseModel, Field
@@ -23,14 +23,14 @@ EDUCATION_LEVELS = ("none", "high_school", "associate", "bachelor", "advanced")
 class Substitution(BaseModel):
     category: str
     hours: float
-    date: date | None = None
+    date: dt.date | None = None
     note: str | None = None
 
 
 class CpoFacts(BaseModel):
     """What the engine needs to know; the chat assistant fills this from a conversation."""
 
-    applied_on: date
+    applied_on: dt.date
     education: str | None = None
     ethics_agreed: bool | None = None
     paid_hours: float | None = Field(default=None, description="A total, when there is no hours log.")

@@ -44,7 +44,8 @@ def test_cpt_has_ten_standards_in_order(kbs):
         start=1,
     ):
         assert word in titles[n - 1], (n, titles[n - 1])
-    assert "development" in cpt.standard("S8").original_title.lower()
+    assert "develop" in cpt.standard("S8").original_title.lower()
+    assert "Development" in cpt.standard("S8").summary
     assert [s.group.value for s in cpt.standards] == ["principle"] * 4 + ["process"] * 6
 
 
@@ -152,5 +153,7 @@ def test_no_sentence_copied_from_the_fact_sheet(kbs):
     facts = grams(facts_path.read_text())
     for folder in (SHIPPED_KNOWLEDGE / "cpt", SHIPPED_KNOWLEDGE / "cpo"):
         for path in folder.iterdir():
-            copied = grams(path.read_text()) & facts
+            # standards' names and original wording are quoted on purpose: they are the names
+            lines = [ln for ln in path.read_text().splitlines() if not re.match(r"\s*(original_)?title:", ln)]
+            copied = grams("\n".join(lines)) & facts
             assert not copied, f"{path.name} copies the fact sheet: {' '.join(next(iter(copied)))}"
