@@ -23,6 +23,10 @@ knowledge_app = typer.Typer(help="Inspect and validate the knowledge base.", no_
 app.add_typer(knowledge_app, name="knowledge")
 eval_app = typer.Typer(help="Measure quality on the labelled sets in evaluation/.", no_args_is_help=True)
 app.add_typer(eval_app, name="eval")
+train_app = typer.Typer(
+    help="Re-train the small models from the labelled data in evaluation/.", no_args_is_help=True
+)
+app.add_typer(train_app, name="train")
 
 _state = {"debug": False}
 
@@ -240,12 +244,96 @@ def eval_retrieval(
     typer.echo(f"results written to {out or retrieval.RESULTS}")
 
 
+@app.command("analyze")
+def analyze_cmd(
+    files: Annotated[
+        list[str] | None, typer.Argument(help="Narratives (.txt, .md, .docx, .pdf), or - for standard input.")
+    ] = None,
+    program: Annotated[str, typer.Option("--program", "-p", help="Program id, e.g. cpt.")] = "cpt",
+    as_json: Annotated[bool, typer.Option("--json", help="Print the analysis as JSON.")] = False,
+    compare_with: Annotated[
+        tuple[str, str] | None,
+        typer.Option("--compare", help="OLD NEW: what improved or regressed between two drafts."),
+    ] = None,
+) -> None:
+    """Map project narratives to the program's standards: what is demonstrated, where, and what is missing."""
+    from app.documents import DocumentError, read_document
+    from app.mapping.compare import compare
+    from app.mapping.service import analyze_documents
+    from app.reports.analysis_text import render_analysis, render_comparison
+
+    settings = _settings()
+    with _user_errors():
+        if compare_with is not None:
+            if files:
+                raise UserError("give either FILES or --compare OLD NEW, not both")
+            old, new = (read_document(path) for path in compare_with)
+            analysis = analyze_documents(settings, program, [old, new])
+            result = compare(program, analysis.projects[0], analysis.projects[1])
+            if as_json:
+                typer.echo(json.dumps(result.model_dump(mode="json"), indent=2, ensure_ascii=False))
+            else:
+                render_comparison(result)
+            return
+        if not files:
+            raise UserError("give one or more narrative files (or - for standard input)")
+        if files.count("-") > 1:
+            raise UserError("standard input (-) can be read only once")
+        documents, problems = [], []
+        for path in files:
+            try:
+                documents.append(read_document(path))
+            except DocumentError as exc:
+                problems.append(str(exc))
+        if problems:
+            raise UserError("\n".join(problems))
+        for document in documents:
+            if document.notice:
+                typer.echo(f"note: {document.notice}", err=True)
+        analysis = analyze_documents(settings, program, documents)
+        if as_json:
+            typer.echo(json.dumps(analysis.public(), indent=2, ensure_ascii=False))
+        else:
+            render_analysis(analysis)
+
+
+@train_app.command("mapping")
+def train_mapping_cmd() -> None:
+    """Fit the narrative-mapping classifier on the training split (writes app/mapping/model.json)."""
+    from app.mapping.classifier import load_model
+    from evaluation.train_mapping import train
+
+    with _user_errors():
+        summary = train(_settings())
+    load_model.cache_clear()
+    typer.echo(json.dumps(summary, indent=2))
+
+
+@eval_app.command("mapping")
+def eval_mapping(
+    out: Annotated[Path | None, typer.Option(help="Where to write the JSON results.")] = None,
+) -> None:
+    """Per-standard precision/recall/F1 and macro-F1 on the test split, with keyword and cosine baselines."""
+    from evaluation import mapping
+
+    settings = _settings()
+    with _user_errors():
+        result = mapping.evaluate(settings)
+        path = mapping.write(result, out or mapping.RESULTS)
+    typer.echo(mapping.table(result))
+    typer.echo(f"results written to {path}")
+
+
 @contextmanager
 def _user_errors() -> Iterator[None]:
     """Turn known, user-fixable failures into one clear line and exit code 2."""
+    from app.documents import DocumentError
     from app.embeddings import ModelNotFoundError
     from app.index.store import IndexMismatchError, StoreUnavailableError
     from app.knowledge import KnowledgeError
+    from app.mapping.analyzer import AnalysisError
+    from app.mapping.classifier import ModelMissingError
+    from app.templates import TemplateError
 
     try:
         yield
@@ -256,7 +344,16 @@ def _user_errors() -> Iterator[None]:
             typer.echo(f"error: {problem}", err=True)
         typer.echo("error: the knowledge base is invalid; fix it, then run `certprep ingest`", err=True)
         raise typer.Exit(2) from None
-    except (IndexMismatchError, StoreUnavailableError, ModelNotFoundError, UserError) as exc:
+    except (
+        IndexMismatchError,
+        StoreUnavailableError,
+        ModelNotFoundError,
+        UserError,
+        DocumentError,
+        AnalysisError,
+        ModelMissingError,
+        TemplateError,
+    ) as exc:
         if _state["debug"]:
             raise
         _fail(str(exc))

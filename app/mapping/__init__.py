@@ -1,0 +1,1 @@
+"""Narrative-to-standards mapping: which standards a project really demonstrates, and what is missing."""

@@ -1,0 +1,290 @@
+"""Map one narrative to every standard of a program: status, confidence, evidence, criteria, coaching.
+
+The text is split into units of about a paragraph (60-250 words, the length the model was trained on);
+each unit is scored against each standard, and a standard's verdict for the project is its best unit.
+Narrative text is only ever embedded and pattern-matched: it is data, never instructions, and sentences
+that read as instructions to the checker are set aside and reported.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from app.documents import Document, Segmented, segment
+from app.embeddings import Embedder
+from app.knowledge.schema import KnowledgeBase
+from app.mapping.classifier import MappingModel, load_model
+from app.mapping.features import UnitView, unit_features
+from app.mapping.models import Evidence, ProjectResult, StandardResult, Status
+from app.mapping.prototypes import ProgramPrototypes, program_prototypes
+from app.mapping.signals import sentence_signals
+from app.templates import load_templates
+
+UNIT_MIN_WORDS = 60
+UNIT_MAX_WORDS = 250
+MAX_EVIDENCE = 3
+
+
+class AnalysisError(ValueError):
+    pass
+
+
+@dataclass
+class _Prepared:
+    """Everything computed once per text, shared by the per-standard decisions."""
+
+    seg: Segmented
+    keep: list[int]  # sentence indexes used (instruction-like ones removed)
+    sim: np.ndarray  # (n_keep, n_std)
+    crit_sim: list[np.ndarray]  # per standard: (n_keep, n_criteria)
+    conc: np.ndarray
+    generic: np.ndarray
+    keyword: np.ndarray
+    units: list[list[int]]  # rows of `keep`
+    unit_sim: np.ndarray  # (n_units, n_std)
+    injected: list[int]
+
+
+def _word_count(text: str) -> int:
+    return len(text.split())
+
+
+def make_units(seg: Segmented, rows: list[int]) -> list[list[int]]:
+    """Group kept sentences (by row) into paragraph-sized units."""
+    by_paragraph: dict[int, list[int]] = {}
+    for row, index in enumerate(rows):
+        by_paragraph.setdefault(seg.sentences[index].paragraph, []).append(row)
+    units: list[list[int]] = []
+    current: list[int] = []
+    words = 0
+    for paragraph in sorted(by_paragraph):
+        members = by_paragraph[paragraph]
+        size = sum(_word_count(seg.sentences[rows[r]].text) for r in members)
+        if size > UNIT_MAX_WORDS:
+            if current:
+                units.append(current)
+                current, words = [], 0
+            chunk: list[int] = []
+            chunk_words = 0
+            for r in members:
+                w = _word_count(seg.sentences[rows[r]].text)
+                if chunk and chunk_words + w > UNIT_MAX_WORDS * 0.8:
+                    units.append(chunk)
+                    chunk, chunk_words = [], 0
+                chunk.append(r)
+                chunk_words += w
+            if chunk:
+                units.append(chunk)
+            continue
+        if current and words + size > UNIT_MAX_WORDS:
+            units.append(current)
+            current, words = [], 0
+        current.extend(members)
+        words += size
+        if words >= UNIT_MIN_WORDS:
+            units.append(current)
+            current, words = [], 0
+    if current:
+        if (
+            units
+            and words < UNIT_MIN_WORDS // 2
+            and sum(_word_count(seg.sentences[rows[r]].text) for r in units[-1]) + words <= UNIT_MAX_WORDS
+        ):
+            units[-1].extend(current)
+        else:
+            units.append(current)
+    return units
+
+
+class NarrativeAnalyzer:
+    """Analyses narratives for one program. Thread-safe after construction; the model is shared."""
+
+    def __init__(
+        self,
+        kb: KnowledgeBase,
+        embedder: Embedder,
+        prompts_dir: Path,
+        model: MappingModel | None = None,
+    ):
+        if not kb.standards:
+            raise AnalysisError(
+                f"{kb.program.short_name} has no standards to map narratives to "
+                f"(its application does not use project narratives)"
+            )
+        self.kb = kb
+        self.embedder = embedder
+        self.model = model or load_model()
+        self.templates = load_templates(Path(prompts_dir), "analysis")
+        self.protos: ProgramPrototypes = program_prototypes(kb, embedder)
+
+    # --- scoring -------------------------------------------------------------------------------
+    def prepare(self, text: str) -> _Prepared:
+        seg = segment(text)
+        signals = [sentence_signals(s.text) for s in seg.sentences]
+        injected = [i for i, s in enumerate(signals) if s.injection]
+        keep = [i for i, s in enumerate(signals) if not s.injection]
+        n_std = len(self.protos.standards)
+        units = make_units(seg, keep)
+        unit_texts = [" ".join(seg.sentences[keep[r]].text for r in unit) for unit in units]
+        texts = [seg.sentences[i].text for i in keep] + unit_texts
+        vectors = np.asarray(self.embedder.embed(texts), dtype=np.float32) if texts else np.zeros((0, 1))
+        sent_vecs, unit_vecs = vectors[: len(keep)], vectors[len(keep) :]
+        sim = np.zeros((len(keep), n_std))
+        unit_sim = np.zeros((len(units), n_std))
+        crit_sim: list[np.ndarray] = []
+        for s, proto in enumerate(self.protos.standards):
+            if len(keep):
+                block = sent_vecs @ proto.vectors.T
+                sim[:, s] = block.max(axis=1)
+                crit_sim.append(block[:, proto.criterion_rows])
+            else:
+                crit_sim.append(np.zeros((0, len(proto.criterion_rows))))
+            if len(units):
+                unit_sim[:, s] = (unit_vecs @ proto.vectors.T).max(axis=1)
+        keyword = np.zeros((len(keep), n_std), dtype=bool)
+        for row, index in enumerate(keep):
+            for s, proto in enumerate(self.protos.standards):
+                if proto.keywords is not None and proto.keywords.search(seg.sentences[index].text):
+                    keyword[row, s] = True
+        conc = np.array([signals[i].concreteness for i in keep], dtype=np.float64)
+        generic = np.array([signals[i].generic for i in keep], dtype=bool)
+        return _Prepared(seg, keep, sim, crit_sim, conc, generic, keyword, units, unit_sim, injected)
+
+    def unit_matrix(self, prep: _Prepared) -> np.ndarray:
+        """(n_units, n_std, n_features): what the classifier reads. Also used by training."""
+        n_std = len(self.protos.standards)
+        if not prep.units:
+            return np.zeros((0, n_std, len(self.model.features)))
+        out = []
+        for u, rows in enumerate(prep.units):
+            view = UnitView(
+                sim=prep.sim[rows],
+                conc=prep.conc[rows],
+                generic=prep.generic[rows],
+                keyword=prep.keyword[rows],
+                unit_sim=prep.unit_sim[u],
+            )
+            out.append(unit_features(view))
+        return np.stack(out)
+
+    # --- decisions -----------------------------------------------------------------------------
+    def _evidence(self, prep: _Prepared, s: int) -> list[tuple[int, float]]:
+        """(row, strength) of sentences that support standard ``s``, strongest first."""
+        if not len(prep.keep):
+            return []
+        sim = prep.sim
+        others = np.delete(sim, s, axis=1).max(axis=1) if sim.shape[1] > 1 else np.zeros(len(sim))
+        found = []
+        for row in range(len(sim)):
+            if sim[row, s] < self.model.evidence_similarity or sim[row, s] < others[row] - 0.05:
+                continue
+            strength = float(np.clip(sim[row, s], 0, 1) * (0.5 + 0.5 * prep.conc[row]))
+            found.append((row, round(min(1.0, strength / 0.6), 3)))
+        found.sort(key=lambda item: -item[1])
+        return found
+
+    def _suggestion(
+        self, s: int, status: Status, missing_criteria: list[str], paragraph: int | None, prep: _Prepared
+    ) -> str | None:
+        standard = self.protos.standards[s].standard
+        criteria = "; ".join(c[0].lower() + c[1:].rstrip(".") for c in missing_criteria[:2])
+        if status is Status.demonstrated and not criteria:
+            return None
+        where = ""
+        if paragraph is not None and status is not Status.missing:
+            p = prep.seg.paragraphs[paragraph]
+            opening = " ".join(prep.seg.text[p.start : p.end].split()[:6])
+            where = self.templates["where"].format(number=paragraph + 1, opening=opening)
+        text = self.templates[status.value].format(
+            title=standard.title, where=where, criteria=criteria or "the criteria listed for this standard"
+        )
+        if status is not Status.demonstrated and standard.weaknesses:
+            weakness = standard.weaknesses[0]
+            text += self.templates["weakness"].format(weakness=weakness[0].lower() + weakness[1:])
+        return text
+
+    def analyze(self, document: Document) -> ProjectResult:
+        prep = self.prepare(document.text)
+        warnings: list[str] = []
+        if document.notice:
+            warnings.append(document.notice)
+        if prep.injected:
+            paragraphs = sorted({prep.seg.sentences[i].paragraph + 1 for i in prep.injected})
+            warnings.append(
+                f"{len(prep.injected)} sentence(s) read as instructions to the checker and were ignored "
+                f"(paragraph {', '.join(map(str, paragraphs))}); "
+                "narrative text is never followed as instructions"
+            )
+        words = _word_count(document.text)
+        if words < 40:
+            warnings.append(f"only {words} words: too short to show much; reviewers expect described work")
+        features = self.unit_matrix(prep)
+        n_std = len(self.protos.standards)
+        if len(features):
+            flat = features.reshape(-1, features.shape[-1])
+            p_dem, p_pres = self.model.probabilities(flat)
+            p_dem = p_dem.reshape(len(prep.units), n_std)
+            p_pres = p_pres.reshape(len(prep.units), n_std)
+        else:
+            p_dem = p_pres = np.zeros((1, n_std))
+        results = []
+        for s, proto in enumerate(self.protos.standards):
+            standard = proto.standard
+            best_unit = int(p_dem[:, s].argmax())
+            d, p = float(p_dem[:, s].max()), float(p_pres[:, s].max())
+            evidence = self._evidence(prep, s)
+            concrete = [r for r, _ in evidence if prep.conc[r] >= self.model.min_evidence_concreteness]
+            if d >= self.model.demonstrated.threshold and concrete:
+                status = Status.demonstrated
+                confidence = d
+            elif p >= self.model.present.threshold or d >= self.model.demonstrated.threshold:
+                status = Status.partial
+                confidence = max(min(p, 1 - d) if d < self.model.demonstrated.threshold else 0.5, 0.5)
+            else:
+                status = Status.missing
+                confidence = 1 - p
+            met: list[str] = []
+            if status is not Status.missing:
+                for row in concrete:
+                    scores = prep.crit_sim[s][row]
+                    for j in np.flatnonzero(scores >= self.model.criterion_similarity):
+                        cid = standard.criteria[int(j)].id
+                        if cid not in met:
+                            met.append(cid)
+                met.sort(key=lambda cid: int(cid.split(".C")[1]))
+            unmet = [c.text for c in standard.criteria if c.id not in met]
+            if status is not Status.missing and evidence:
+                # the criteria nearest to what the text already says are the easiest to add
+                row = evidence[0][0]
+                order = np.argsort(-prep.crit_sim[s][row])
+                unmet = [
+                    standard.criteria[int(j)].text for j in order if standard.criteria[int(j)].id not in met
+                ]
+            paragraph = None
+            if evidence:
+                paragraph = prep.seg.sentences[prep.keep[evidence[0][0]]].paragraph
+            elif prep.units and status is not Status.missing:
+                paragraph = prep.seg.sentences[prep.keep[prep.units[best_unit][0]]].paragraph
+            quotes = []
+            shown = evidence[:MAX_EVIDENCE] if status is not Status.missing else []
+            for row, strength in shown:
+                sentence = prep.seg.sentences[prep.keep[row]]
+                quotes.append(
+                    Evidence(text=sentence.text, start=sentence.start, end=sentence.end, strength=strength)
+                )
+            results.append(
+                StandardResult(
+                    id=standard.id,
+                    title=standard.title,
+                    status=status,
+                    confidence=round(float(np.clip(confidence, 0, 1)), 3),
+                    evidence=quotes,
+                    criteria_met=met,
+                    suggestion=self._suggestion(s, status, unmet, paragraph, prep),
+                    paragraph=paragraph if status is not Status.missing else None,
+                )
+            )
+        return ProjectResult(source=document.source, standards=results, warnings=warnings, words=words)

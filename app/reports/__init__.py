@@ -1,0 +1,1 @@
+"""Human-readable renderings of engine results (terminal tables; documents come later)."""
