@@ -23,9 +23,7 @@ knowledge_app = typer.Typer(help="Inspect and validate the knowledge base.", no_
 app.add_typer(knowledge_app, name="knowledge")
 eval_app = typer.Typer(help="Measure quality on the labelled sets in evaluation/.", no_args_is_help=True)
 app.add_typer(eval_app, name="eval")
-train_app = typer.Typer(
-    help="Re-train the small models from the labelled data in evaluation/.", no_args_is_help=True
-)
+train_app = typer.Typer(help="Re-train the small models from the labelled data in evaluation/.", no_args_is_help=True)
 app.add_typer(train_app, name="train")
 
 _state = {"debug": False}
@@ -61,9 +59,7 @@ def _settings():
 
 @knowledge_app.command("validate")
 def knowledge_validate(
-    path: Annotated[
-        Path | None, typer.Argument(help="Knowledge folder (default: the configured one).")
-    ] = None,
+    path: Annotated[Path | None, typer.Argument(help="Knowledge folder (default: the configured one).")] = None,
 ) -> None:
     """Check every file of the knowledge base; list each problem with file, line and path."""
     from app.knowledge import validate_tree
@@ -110,12 +106,8 @@ def programs(
 
 @app.command("ingest")
 def ingest_cmd(
-    rebuild: Annotated[
-        bool, typer.Option("--rebuild", help="Drop the index and embed everything again.")
-    ] = False,
-    if_missing: Annotated[
-        bool, typer.Option("--if-missing", help="Do nothing when an index already exists.")
-    ] = False,
+    rebuild: Annotated[bool, typer.Option("--rebuild", help="Drop the index and embed everything again.")] = False,
+    if_missing: Annotated[bool, typer.Option("--if-missing", help="Do nothing when an index already exists.")] = False,
 ) -> None:
     """Index the knowledge base (incremental: only new or changed entries are embedded)."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
@@ -152,9 +144,7 @@ def _program_ids(settings) -> list[str]:
 @app.command("ask")
 def ask_cmd(
     question: Annotated[str | None, typer.Argument(help="The question (omit with --batch).")] = None,
-    program: Annotated[
-        str | None, typer.Option("--program", "-p", help="Program id, e.g. cpt or cpo.")
-    ] = None,
+    program: Annotated[str | None, typer.Option("--program", "-p", help="Program id, e.g. cpt or cpo.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the answer as JSON.")] = False,
     batch: Annotated[
         Path | None, typer.Option("--batch", help="A file with one question per line; JSON Lines out.")
@@ -208,9 +198,7 @@ def _read_questions(path: Path) -> list[str]:
 def serve_cmd(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")] = 8501,
-    skip_ingest: Annotated[
-        bool, typer.Option("--skip-ingest", help="Do not build a missing index first.")
-    ] = False,
+    skip_ingest: Annotated[bool, typer.Option("--skip-ingest", help="Do not build a missing index first.")] = False,
 ) -> None:
     """Start the web app (headless, usage statistics off); builds the index first if it is missing."""
     import os

@@ -71,9 +71,7 @@ class Settings(BaseSettings):
         default="none",
         description="`none`, `ollama:MODEL` or `openai:MODEL`.",
     )
-    llm_base_url: str | None = Field(
-        default=None, description="Base URL of an OpenAI-compatible or Ollama server."
-    )
+    llm_base_url: str | None = Field(default=None, description="Base URL of an OpenAI-compatible or Ollama server.")
     redact: bool | None = Field(
         default=None,
         description="Redact names, emails and phone numbers before text leaves the machine "

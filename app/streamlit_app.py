@@ -43,9 +43,7 @@ def main() -> None:
             format_func=lambda pid: f"{programs[pid].program.short_name} — {programs[pid].program.name}",
             key="program",
         )
-    question = st.text_input(
-        "Ask about the standards, the code of ethics or the eligibility rules", key="question"
-    )
+    question = st.text_input("Ask about the standards, the code of ethics or the eligibility rules", key="question")
     if question.strip():
         from app.retrieval.service import search
 

@@ -55,9 +55,7 @@ def scores(ids: list[str], passages: list[Passage], predicted: list[set[str]]) -
         "per_standard": per,
         "keyword_only_passages": len(keyword_only),
         "keyword_only_marked_demonstrated": len(wrong),
-        "keyword_only_false_demonstrated_rate": round(len(wrong) / len(keyword_only), 4)
-        if keyword_only
-        else None,
+        "keyword_only_false_demonstrated_rate": round(len(wrong) / len(keyword_only), 4) if keyword_only else None,
         "keyword_only_wrong_ids": wrong,
         "exact_match": round(exact / len(passages), 4) if passages else None,
     }
@@ -103,9 +101,7 @@ def evaluate(settings: Settings, repeats: int = 3) -> dict:
             }
         )
     threshold = _tune_cosine(ids, train, _cosine_best(analyzer, train))
-    cosine_pred = [
-        {sid for s, sid in enumerate(ids) if row[s] >= threshold} for row in _cosine_best(analyzer, test)
-    ]
+    cosine_pred = [{sid for s, sid in enumerate(ids) if row[s] >= threshold} for row in _cosine_best(analyzer, test)]
 
     projects = load_projects()
     project_rows = []
@@ -192,9 +188,7 @@ def table(result: dict) -> str:
     lines = [f"test split: {result['split']['test_passages']} passages (F1 for 'demonstrated')"]
     lines.append(f"{'standard':<10}" + "".join(f"{name:>10}" for name, _ in methods))
     for sid in ids:
-        lines.append(
-            f"{sid:<10}" + "".join(f"{result[key]['per_standard'][sid]['f1']:>10.3f}" for _, key in methods)
-        )
+        lines.append(f"{sid:<10}" + "".join(f"{result[key]['per_standard'][sid]['f1']:>10.3f}" for _, key in methods))
     lines.append(f"{'macro-F1':<10}" + "".join(f"{result[key]['macro_f1']:>10.3f}" for _, key in methods))
     lines.append(
         f"{'kw-only':<10}"

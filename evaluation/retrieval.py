@@ -33,9 +33,7 @@ class LabelledQuestion(BaseModel):
     question: str
     style: str
     split: Literal["dev", "test"]
-    relevant: list[str] = Field(
-        default_factory=list, description="Chunk ids that answer it; empty = out of scope."
-    )
+    relevant: list[str] = Field(default_factory=list, description="Chunk ids that answer it; empty = out of scope.")
 
 
 def load_questions(path: Path = DATA) -> list[LabelledQuestion]:
@@ -132,8 +130,6 @@ def table(result: dict, split: str = "test") -> str:
     for mode in MODES:
         row = result["modes"][mode]
         lines.append(
-            f"{mode:<8}"
-            + "".join(f"{row[split][c]:>10.3f}" for c in cols)
-            + f"{row['latency_ms']['p95']:>10.1f}"
+            f"{mode:<8}" + "".join(f"{row[split][c]:>10.3f}" for c in cols) + f"{row['latency_ms']['p95']:>10.1f}"
         )
     return "\n".join(lines)

@@ -48,7 +48,7 @@ def passage_features(analyzer: NarrativeAnalyzer, text: str) -> tuple[np.ndarray
     prep.units = [list(range(len(prep.keep)))] if prep.keep else []
     if prep.units:
         vec = np.asarray(analyzer.embedder.embed([" ".join(prep.seg.sentences[i].text for i in prep.keep)]))
-        prep.unit_sim = np.stack([(vec @ p.vectors.T).max(axis=1) for p in analyzer.protos.standards], axis=1)
+        prep.unit_sim = analyzer.standard_scores(vec)
     features = analyzer.unit_matrix(prep)
     n_std = len(analyzer.protos.standards)
     if not len(features):
@@ -75,9 +75,7 @@ def _fit(x: np.ndarray, y: np.ndarray):
 
 def train(settings: Settings, out: Path = MODEL_PATH) -> dict:
     kb = load_knowledge(settings.knowledge_dir)[PROGRAM]
-    analyzer = NarrativeAnalyzer(
-        kb, get_embedder(settings.embedding_model_path), settings.prompts_dir, blank_model()
-    )
+    analyzer = NarrativeAnalyzer(kb, get_embedder(settings.embedding_model_path), settings.prompts_dir, blank_model())
     ids = [s.id for s in kb.standards]
     passages = [p for p in load_passages() if p.split == "train"]
     rows, y_dem, y_pres, groups, top_sim = [], [], [], [], []
@@ -136,6 +134,16 @@ def train(settings: Settings, out: Path = MODEL_PATH) -> dict:
             "C": C,
         },
     )
+    # out-of-fold macro-F1 on the training split: the number to watch while developing (never the test split)
+    t = model.demonstrated.threshold
+    per_standard = []
+    for s in range(len(ids)):
+        mask = np.arange(len(xs)) % len(ids) == s
+        pred, gold = oof_dem[mask] >= t, y_dem_a[mask]
+        tp = float((pred & gold).sum())
+        denominator = pred.sum() + gold.sum()
+        per_standard.append(2 * tp / denominator if denominator else 1.0)
+    model.trained_on["cv_macro_f1"] = round(float(np.mean(per_standard)), 4)
     out.write_text(json.dumps(model.model_dump(), indent=1) + "\n")
     return model.trained_on | {
         "thresholds": {"demonstrated": model.demonstrated.threshold, "present": model.present.threshold},

@@ -82,9 +82,7 @@ def _pdf_text(data: bytes, source: str) -> str:
             except DocumentError:
                 raise
             except Exception as exc:
-                raise DocumentError(
-                    f"{source}: the PDF is password-protected; save an unprotected copy"
-                ) from exc
+                raise DocumentError(f"{source}: the PDF is password-protected; save an unprotected copy") from exc
         pages = [page.extract_text() or "" for page in reader.pages]
     except DocumentError:
         raise
@@ -126,9 +124,7 @@ def read_bytes(data: bytes, name: str, max_bytes: int = DEFAULT_MAX_BYTES) -> Do
     return Document(source=source, text=text, notice=notice)
 
 
-def read_document(
-    path: str | Path, max_bytes: int = DEFAULT_MAX_BYTES, stdin: io.IOBase | None = None
-) -> Document:
+def read_document(path: str | Path, max_bytes: int = DEFAULT_MAX_BYTES, stdin: io.IOBase | None = None) -> Document:
     """Read a named file, or standard input for ``-``."""
     if str(path) == "-":
         import sys
@@ -145,9 +141,7 @@ def read_document(
         raise DocumentError(f"{path}: is a folder, not a file")
     size = file.stat().st_size
     if size > max_bytes:
-        raise DocumentError(
-            f"{path}: {size / 1_048_576:.1f} MB is over the {max_bytes / 1_048_576:.1f} MB limit"
-        )
+        raise DocumentError(f"{path}: {size / 1_048_576:.1f} MB is over the {max_bytes / 1_048_576:.1f} MB limit")
     try:
         data = file.read_bytes()
     except OSError as exc:

@@ -124,7 +124,5 @@ def segment(text: str) -> Segmented:
         paragraphs.append(Paragraph(index=index, start=start, end=end))
         for s_start, s_end in _sentences_in(text, start, end):
             if re.search(r"\w", text[s_start:s_end]):
-                sentences.append(
-                    Sentence(text=text[s_start:s_end], start=s_start, end=s_end, paragraph=index)
-                )
+                sentences.append(Sentence(text=text[s_start:s_end], start=s_start, end=s_end, paragraph=index))
     return Segmented(text=text, paragraphs=paragraphs, sentences=sentences)

@@ -108,9 +108,7 @@ def check_cpo(kb: KnowledgeBase, facts: CpoFacts) -> tuple[list[Requirement], Ho
             continue
         if categories[sub.category].get("time_limited"):
             if sub.date is None:
-                warnings.append(
-                    f"{sub.category}: no date given; it must fall inside the window, so it was not counted"
-                )
+                warnings.append(f"{sub.category}: no date given; it must fall inside the window, so it was not counted")
                 continue
             if not window_start <= sub.date <= window_end:
                 warnings.append(
@@ -133,9 +131,7 @@ def check_cpo(kb: KnowledgeBase, facts: CpoFacts) -> tuple[list[Requirement], Ho
         f"({window_start.isoformat()} to {window_end.isoformat()})"
     ]
     if summary.rejected_hours:
-        parts.append(
-            "not counted: " + ", ".join(f"{_hours(h)} h {r}" for r, h in summary.rejected_hours.items())
-        )
+        parts.append("not counted: " + ", ".join(f"{_hours(h)} h {r}" for r, h in summary.rejected_hours.items()))
     if summary.degree_credit:
         parts.append(f"the {education.replace('_', ' ')} degree adds {_hours(summary.degree_credit)}")
     other = claimed - summary.degree_credit
@@ -185,9 +181,7 @@ def check_cpo(kb: KnowledgeBase, facts: CpoFacts) -> tuple[list[Requirement], Ho
             id="ethics",
             title="Agreement to the CPO Code of Ethics",
             met=(not needed) or facts.ethics_agreed is True,
-            detail="Agreed."
-            if facts.ethics_agreed
-            else "The applicant has not agreed to the Code of Ethics yet.",
+            detail="Agreed." if facts.ethics_agreed else "The applicant has not agreed to the Code of Ethics yet.",
             source=eth_source,
             uncertain=eth_uncertain,
         )

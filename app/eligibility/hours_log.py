@@ -61,9 +61,7 @@ def parse_hours_log(text: str, name: str = "hours log") -> list[LogRow]:
     for record in reader:
         line = reader.line_num
         get = {key: (record.get(original) or "").strip() for key, original in columns.items()}
-        row = LogRow(
-            line=line, day=None, client=get["client"], activity=get["activity"], hours=None, paid=None
-        )
+        row = LogRow(line=line, day=None, client=get["client"], activity=get["activity"], hours=None, paid=None)
         try:
             row.day = parse_date(get["date"])
         except ValueError:

@@ -26,9 +26,7 @@ class HoursSummary(BaseModel):
     window_start: str
     window_end: str
     paid_in_window: float
-    rejected_hours: dict[str, float] = Field(
-        default_factory=dict, description="Hours not counted, by reason."
-    )
+    rejected_hours: dict[str, float] = Field(default_factory=dict, description="Hours not counted, by reason.")
     rejected_rows: list[RejectedRow] = Field(default_factory=list)
     substitute_by_category: dict[str, float] = Field(default_factory=dict)
     substitute_counted: float = 0.0

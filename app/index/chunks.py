@@ -126,9 +126,7 @@ def _rule_provenance(rule: Rule) -> tuple[str, str]:
     return ("uncertain" if uncertain else "confirmed"), " ".join(notes)
 
 
-def build_chunks(
-    kb: KnowledgeBase, count: Callable[[str], int], limit: int = CHUNK_WORD_PIECES
-) -> list[Chunk]:
+def build_chunks(kb: KnowledgeBase, count: Callable[[str], int], limit: int = CHUNK_WORD_PIECES) -> list[Chunk]:
     """All chunks of one program; ``count`` returns word pieces for a text (the model's tokenizer)."""
     program = kb.program
     p = program.short_name

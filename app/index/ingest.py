@@ -65,9 +65,7 @@ def ingest(
     assert collection is not None
 
     stored = collection.get(include=["metadatas"])
-    stored_hash = {
-        i: (m or {}).get("hash") for i, m in zip(stored["ids"], stored["metadatas"] or [], strict=False)
-    }
+    stored_hash = {i: (m or {}).get("hash") for i, m in zip(stored["ids"], stored["metadatas"] or [], strict=False)}
     wanted = {c.id: c for c in chunks}
     plan = _Plan(
         new=[c for c in chunks if c.id not in stored_hash],

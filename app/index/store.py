@@ -91,9 +91,7 @@ def expected_metadata(embedder: Embedder) -> dict[str, Any]:
     return {"hnsw:space": "cosine", "model_id": embedder.model_id, "dimension": embedder.dimension}
 
 
-def open_collection(
-    client: ClientAPI, name: str, embedder: Embedder, create: bool = True
-) -> Collection | None:
+def open_collection(client: ClientAPI, name: str, embedder: Embedder, create: bool = True) -> Collection | None:
     """Open (or create) the collection and check it was built by this model.
 
     Returns None when it does not exist and ``create`` is false.
@@ -109,8 +107,7 @@ def open_collection(
         collection = client.get_collection(name=name, embedding_function=_embedding_function(embedder))
     except ValueError as exc:
         raise IndexMismatchError(
-            f"the index {name!r} was built with another embedding function ({exc}); "
-            "run `certprep ingest --rebuild`"
+            f"the index {name!r} was built with another embedding function ({exc}); run `certprep ingest --rebuild`"
         ) from exc
     check_collection(collection, embedder)
     return collection

@@ -74,11 +74,7 @@ def _parse_meta(line: str, number: int) -> dict[str, Any]:
         if not sep or not key:
             raise FaqSyntaxError(number, f"metadata part {part.strip()!r} is not `key: value`")
         if key not in META_KEYS:
-            raise FaqSyntaxError(
-                number, f"unknown metadata key {key!r} (known: {', '.join(sorted(META_KEYS))})"
-            )
+            raise FaqSyntaxError(number, f"unknown metadata key {key!r} (known: {', '.join(sorted(META_KEYS))})")
         value = value.strip()
-        meta[key] = (
-            [v.strip() for v in value.split(",") if v.strip()] if key in {"sources", "audience"} else value
-        )
+        meta[key] = [v.strip() for v in value.split(",") if v.strip()] if key in {"sources", "audience"} else value
     return meta

@@ -135,9 +135,7 @@ def _format_loc(loc: tuple[Any, ...]) -> str:
     return out
 
 
-def _errors(
-    exc: ValidationError, file: str, node: yaml.Node | None, offset: tuple[Any, ...] = ()
-) -> list[Problem]:
+def _errors(exc: ValidationError, file: str, node: yaml.Node | None, offset: tuple[Any, ...] = ()) -> list[Problem]:
     problems = []
     for err in exc.errors():
         loc = offset + tuple(err["loc"])

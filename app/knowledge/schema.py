@@ -32,9 +32,7 @@ class Provenance(Strict):
     """Where a fact comes from and how sure we are of it."""
 
     sources: list[str] = Field(min_length=1, description="Source keys from the program's sources.yaml.")
-    as_of: str = Field(
-        min_length=4, description="Date or version the entry applies to, e.g. 2013 or 2020-10."
-    )
+    as_of: str = Field(min_length=4, description="Date or version the entry applies to, e.g. 2013 or 2020-10.")
     confidence: Confidence
     note: str | None = Field(default=None, description="Why it is uncertain, or what to check.")
 
@@ -161,6 +159,11 @@ class Standard(Strict):
     evidence: list[str] = Field(min_length=3, description="Kinds of evidence that demonstrate it.")
     weaknesses: list[str] = Field(min_length=3, description="Typical weaknesses of narratives.")
     examples: list[str] = Field(min_length=2, description="Short illustrations of strong evidence.")
+    narrative_cues: list[str] = Field(
+        default_factory=list,
+        description="First-person sentences of the kind that show the standard in a narrative: reference "
+        "points for the narrative check (optional; criteria and examples are used either way).",
+    )
     keywords: list[str] = Field(min_length=2, description="Words that name the standard.")
     coaching_questions: list[str] = Field(default_factory=list)
     provenance: Provenance
@@ -231,9 +234,7 @@ class Program(Strict):
     short_name: str = Field(min_length=2)
     body: str = Field(min_length=3, description="The certifying body.")
     summary: str = Field(min_length=20)
-    requires_narratives: bool = Field(
-        description="Whether applicants describe projects that are mapped to standards."
-    )
+    requires_narratives: bool = Field(description="Whether applicants describe projects that are mapped to standards.")
     provenance: Provenance
 
 

@@ -26,6 +26,7 @@ from app.templates import load_templates
 UNIT_MIN_WORDS = 60
 UNIT_MAX_WORDS = 250
 MAX_EVIDENCE = 3
+TOP_PROTOTYPES = 3  # a sentence close to several of a standard's reference texts is better evidence than one
 
 
 class AnalysisError(ValueError):
@@ -121,6 +122,14 @@ class NarrativeAnalyzer:
         self.protos: ProgramPrototypes = program_prototypes(kb, embedder)
 
     # --- scoring -------------------------------------------------------------------------------
+    def standard_scores(self, vectors: np.ndarray) -> np.ndarray:
+        """(n, n_standards): mean similarity of each text to its closest reference texts per standard."""
+        out = np.zeros((len(vectors), len(self.protos.standards)))
+        for s, proto in enumerate(self.protos.standards):
+            if len(vectors):
+                out[:, s] = np.sort(vectors @ proto.vectors.T, axis=1)[:, -TOP_PROTOTYPES:].mean(axis=1)
+        return out
+
     def prepare(self, text: str) -> _Prepared:
         seg = segment(text)
         signals = [sentence_signals(s.text) for s in seg.sentences]
@@ -133,17 +142,17 @@ class NarrativeAnalyzer:
         vectors = np.asarray(self.embedder.embed(texts), dtype=np.float32) if texts else np.zeros((0, 1))
         sent_vecs, unit_vecs = vectors[: len(keep)], vectors[len(keep) :]
         sim = np.zeros((len(keep), n_std))
-        unit_sim = np.zeros((len(units), n_std))
+        unit_sim = self.standard_scores(unit_vecs) if len(units) else np.zeros((0, n_std))
         crit_sim: list[np.ndarray] = []
         for s, proto in enumerate(self.protos.standards):
             if len(keep):
                 block = sent_vecs @ proto.vectors.T
-                sim[:, s] = block.max(axis=1)
+                top = np.sort(block, axis=1)[:, -TOP_PROTOTYPES:]
+                sim[:, s] = top.mean(axis=1)
                 crit_sim.append(block[:, proto.criterion_rows])
             else:
                 crit_sim.append(np.zeros((0, len(proto.criterion_rows))))
-            if len(units):
-                unit_sim[:, s] = (unit_vecs @ proto.vectors.T).max(axis=1)
+
         keyword = np.zeros((len(keep), n_std), dtype=bool)
         for row, index in enumerate(keep):
             for s, proto in enumerate(self.protos.standards):
@@ -260,9 +269,7 @@ class NarrativeAnalyzer:
                 # the criteria nearest to what the text already says are the easiest to add
                 row = evidence[0][0]
                 order = np.argsort(-prep.crit_sim[s][row])
-                unmet = [
-                    standard.criteria[int(j)].text for j in order if standard.criteria[int(j)].id not in met
-                ]
+                unmet = [standard.criteria[int(j)].text for j in order if standard.criteria[int(j)].id not in met]
             paragraph = None
             if evidence:
                 paragraph = prep.seg.sentences[prep.keep[evidence[0][0]]].paragraph
@@ -272,9 +279,7 @@ class NarrativeAnalyzer:
             shown = evidence[:MAX_EVIDENCE] if status is not Status.missing else []
             for row, strength in shown:
                 sentence = prep.seg.sentences[prep.keep[row]]
-                quotes.append(
-                    Evidence(text=sentence.text, start=sentence.start, end=sentence.end, strength=strength)
-                )
+                quotes.append(Evidence(text=sentence.text, start=sentence.start, end=sentence.end, strength=strength))
             results.append(
                 StandardResult(
                     id=standard.id,

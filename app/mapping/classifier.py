@@ -36,9 +36,7 @@ class MappingModel(BaseModel):
     demonstrated: Head
     present: Head
     evidence_similarity: float = Field(description="Sentence-standard similarity for a quote to count.")
-    criterion_similarity: float = Field(
-        description="Evidence-criterion similarity for a criterion to be met."
-    )
+    criterion_similarity: float = Field(description="Evidence-criterion similarity for a criterion to be met.")
     min_evidence_concreteness: float = Field(
         description="Demonstrated needs at least one evidence sentence this concrete."
     )
@@ -64,7 +62,5 @@ def load_model(path: Path = MODEL_PATH) -> MappingModel:
         raise ModelMissingError(f"the mapping model {path} is missing: run `certprep train mapping`")
     model = MappingModel.model_validate(json.loads(path.read_text()))
     if model.features != FEATURES:
-        raise ModelMissingError(
-            f"the mapping model {path} was trained on other features: run `certprep train mapping`"
-        )
+        raise ModelMissingError(f"the mapping model {path} was trained on other features: run `certprep train mapping`")
     return model

@@ -44,6 +44,7 @@ def _texts(standard: Standard) -> tuple[list[str], list[int]]:
         texts.append(criterion.text)
     texts.extend(standard.evidence)
     texts.extend(standard.examples)
+    texts.extend(standard.narrative_cues)
     return texts, rows
 
 

@@ -54,9 +54,7 @@ def check_requirements(kb: KnowledgeBase, projects: list[ProjectResult]) -> list
     short = [f"{sid} ({n} of {need})" for sid, n in cov.items() if n < need]
     uncertain = bool(per_standard and per_standard.uncertain) or bool(
         per_standard
-        and any(
-            r.provenance.confidence.value == "uncertain" for r in kb.rules if per_standard in r.parameters
-        )
+        and any(r.provenance.confidence.value == "uncertain" for r in kb.rules if per_standard in r.parameters)
     )
     if short:
         detail = f"{len(short)} standard(s) not demonstrated in enough projects: " + ", ".join(short)

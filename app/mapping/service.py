@@ -29,9 +29,7 @@ def get_analyzer(settings: Settings, program: str) -> NarrativeAnalyzer:
     knowledge = load_knowledge(settings.knowledge_dir)
     if program not in knowledge:
         raise AnalysisError(f"unknown program {program!r} (known: {', '.join(sorted(knowledge))})")
-    analyzer = NarrativeAnalyzer(
-        knowledge[program], get_embedder(settings.embedding_model_path), settings.prompts_dir
-    )
+    analyzer = NarrativeAnalyzer(knowledge[program], get_embedder(settings.embedding_model_path), settings.prompts_dir)
     with _lock:
         return _analyzers.setdefault(key, analyzer)
 

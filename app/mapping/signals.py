@@ -43,8 +43,8 @@ _DATA = re.compile(
     r"\b(?:surveys?|surveyed|interviews?|interviewed|records?|logs?|logged|reports?|observed|observations?|"
     r"observing|focus groups?|data|spreadsheets?|dashboards?|baseline|audits?|audited|samples?|sampled|"
     r"tickets?|metrics?|figures?|transcripts?|time study|shadowed|shadowing|tracked|tracking|measured|"
-    r"counted|compared|comparing|analy[sz]ed|analysis|reviewed|tested|pilot(?:ed)?|trial(?:led)?|"
-    r"checklists?|questionnaires?|scores?|rates?|results|before and after|control group|mapped|"
+    r"counted|compared|comparing|tested|pilot(?:ed)?|trial(?:led)?|"
+    r"checklists?|questionnaires?|before and after|control group|mapped|"
     r"walkthroughs?|timed|stopwatch|defects?|errors?|complaints?|incidents?)\b",
     re.IGNORECASE,
 )
@@ -72,6 +72,7 @@ _INJECTION = re.compile(
 _ABSTRACT_ACTION = re.compile(
     r"\b(?:focused|focussed|ensured|considered|partnered|collaborated|leveraged|prioriti[sz]ed|emphasi[sz]ed|"
     r"aligned|adopted|applied|followed|demonstrated|maintained|embraced|championed|fostered|drove|"
+    r"conducted|performed|carried out|identified|undertook|evaluated results|completed|managed|"
     r"took (?:a|an) \w+ (?:view|approach|perspective|stance|lens)|kept \w+ in mind|paid attention|"
     r"worked (?:closely|hard|collaboratively)|strived|sought to|committed|valued|utili[sz]ed)\b",
     re.IGNORECASE,
@@ -94,7 +95,7 @@ class SentenceSignals:
         """0 = a bare claim, 1 = clearly described work (action, people, data and figures)."""
         if self.injection:
             return 0.0
-        score = 0.4 * self.action + 0.2 * self.quantity + 0.2 * self.people + 0.2 * self.data
+        score = 0.25 * self.action + 0.25 * self.quantity + 0.25 * self.people + 0.25 * self.data
         if self.generic and not (self.quantity or self.action):
             score *= 0.5
         return round(min(score, 1.0), 4)

@@ -14,8 +14,7 @@ from pydantic import BaseModel
 from app.retrieval.dense import Hit
 
 NOT_COVERED = (
-    "The knowledge base does not cover this question. Try rephrasing it, or check the program's "
-    "current handbook."
+    "The knowledge base does not cover this question. Try rephrasing it, or check the program's current handbook."
 )
 
 

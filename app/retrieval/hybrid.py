@@ -55,9 +55,7 @@ class KnowledgeRetriever:
     def refresh(self) -> bool:
         """Reload the chunk table and BM25 if the index changed since we loaded it."""
         stored = self.collection.get(include=["metadatas"])
-        current = fingerprint(
-            list(stored["ids"]), [str((m or {}).get("hash", "")) for m in stored["metadatas"]]
-        )
+        current = fingerprint(list(stored["ids"]), [str((m or {}).get("hash", "")) for m in stored["metadatas"]])
         if current == self._table.fingerprint:
             return False
         with self._lock:
@@ -109,9 +107,7 @@ class KnowledgeRetriever:
                 where=where_clause(program, kinds),
                 include=["distances"],
             )
-            for rank, (chunk_id, dist) in enumerate(
-                zip(result["ids"][0], result["distances"][0], strict=True)
-            ):
+            for rank, (chunk_id, dist) in enumerate(zip(result["ids"][0], result["distances"][0], strict=True)):
                 dense_rank[chunk_id] = rank
                 cosine[chunk_id] = 1.0 - float(dist)
 

@@ -23,12 +23,9 @@ class CertprepRetriever(BaseRetriever):
     k: int = 5
     mode: Mode = "hybrid"
 
-    def _get_relevant_documents(
-        self, query: str, *, run_manager: CallbackManagerForRetrieverRun
-    ) -> list[Document]:
+    def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun) -> list[Document]:
         core: KnowledgeRetriever = self.core
         hits = core.search(query, program=self.program, kinds=self.kinds, k=self.k, mode=self.mode)
         return [
-            Document(page_content=hit.text, metadata={**hit.metadata, "id": hit.id, "score": hit.score})
-            for hit in hits
+            Document(page_content=hit.text, metadata={**hit.metadata, "id": hit.id, "score": hit.score}) for hit in hits
         ]

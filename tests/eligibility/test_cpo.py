@@ -51,9 +51,7 @@ def test_degree_credit_is_not_cumulative(cpo):
         assert summary.degree_credit == credit, education
     _, summary, warnings = check_cpo(
         cpo,
-        facts(
-            paid_hours=1400, education="bachelor", substitutions=[Substitution(category="degree", hours=50)]
-        ),
+        facts(paid_hours=1400, education="bachelor", substitutions=[Substitution(category="degree", hours=50)]),
     )
     assert summary.degree_credit == 75 and summary.substitute_counted == 75
     assert any("highest degree only" in w for w in warnings)
@@ -65,9 +63,7 @@ def test_substitutes_capped_at_250(cpo):
         Substitution(category="military_service", hours=100),
         Substitution(category="continuing_education", hours=30, date=date(2025, 3, 10)),
     ]
-    requirements, summary, _ = check_cpo(
-        cpo, facts(paid_hours=1250, education="advanced", substitutions=subs)
-    )
+    requirements, summary, _ = check_cpo(cpo, facts(paid_hours=1250, education="advanced", substitutions=subs))
     assert summary.substitute_by_category["degree"] == 100
     assert summary.substitute_counted == 250  # 350 claimed
     assert summary.total_counted == 1500

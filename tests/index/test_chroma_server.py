@@ -64,8 +64,6 @@ def test_server_mode_ingests_and_answers(chroma_server, tmp_path, fixture_knowle
 
 
 def test_unreachable_server_is_a_clear_error(tmp_path):
-    settings = Settings(
-        data_dir=tmp_path / "d", chroma_mode="server", chroma_url=f"http://127.0.0.1:{free_port()}"
-    )
+    settings = Settings(data_dir=tmp_path / "d", chroma_mode="server", chroma_url=f"http://127.0.0.1:{free_port()}")
     with pytest.raises(StoreUnavailableError, match="cannot reach the Chroma server"):
         make_client(settings)

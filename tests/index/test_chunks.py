@@ -53,8 +53,6 @@ def test_metadata_carries_provenance(chunks):
 
 
 def test_disagreeing_sources_are_visible_in_the_rule_text(chunks):
-    window = [
-        c for c in chunks if c.program == "cpo" and "five_years" not in c.id and "Sources disagree" in c.text
-    ]
+    window = [c for c in chunks if c.program == "cpo" and "five_years" not in c.id and "Sources disagree" in c.text]
     assert window, "rules with several options must say that sources disagree"
     assert all(c.confidence == "uncertain" for c in window)

@@ -82,9 +82,7 @@ def test_opening_with_another_model_says_rebuild(fixture_settings, embedder):
 def test_persistence_survives_a_new_client(fixture_settings, embedder):
     first = ingest(fixture_settings, embedder=embedder)
     del first
-    collection = open_collection(
-        make_client(fixture_settings), fixture_settings.collection, embedder, create=False
-    )
+    collection = open_collection(make_client(fixture_settings), fixture_settings.collection, embedder, create=False)
     assert collection is not None and collection.count() > 0
     assert collection.metadata["model_id"] == embedder.model_id
     assert collection.metadata["dimension"] == 384

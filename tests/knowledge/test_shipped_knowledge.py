@@ -62,9 +62,7 @@ def test_cpt_ethics_six_principles(kbs):
     ethics = kbs["cpt"].ethics
     assert ethics is not None and len(ethics.principles) == 6
     by_name = {p.name.lower(): p for p in ethics.principles}
-    assert any(
-        "add value" in n and p.provenance.confidence is Confidence.confirmed for n, p in by_name.items()
-    )
+    assert any("add value" in n and p.provenance.confidence is Confidence.confirmed for n, p in by_name.items())
     assert any("validated" in n for n in by_name)
     assert sum(p.provenance.confidence is Confidence.uncertain for p in ethics.principles) >= 3
 

@@ -89,9 +89,7 @@ def test_composed_answer_cites_the_top_passage(retriever):
 
 
 def test_uncertain_rule_is_flagged_in_the_answer(retriever):
-    hits = retriever.search(
-        "how many projects must show each standard", program="cwi", kinds=["eligibility"], k=1
-    )
+    hits = retriever.search("how many projects must show each standard", program="cwi", kinds=["eligibility"], k=1)
     answer = compose_answer("q", "cwi", hits)
     assert answer.citations[0].confidence == "uncertain"
     assert "uncertain" in answer.answer
