@@ -47,8 +47,8 @@ def passage_features(analyzer: NarrativeAnalyzer, text: str) -> tuple[np.ndarray
     prep = analyzer.prepare(text)
     prep.units = [list(range(len(prep.keep)))] if prep.keep else []
     if prep.units:
-        vec = np.asarray(analyzer.embedder.embed([" ".join(prep.seg.sentences[i].text for i in prep.keep)]))
-        prep.unit_sim = analyzer.standard_scores(vec)
+        vec = np.asarray(analyzer.embedder.embed([prep.seg.sentences[i].text for i in prep.keep])).mean(axis=0)
+        prep.unit_sim = analyzer.standard_scores((vec / (np.linalg.norm(vec) or 1.0))[None, :])
     features = analyzer.unit_matrix(prep)
     n_std = len(analyzer.protos.standards)
     if not len(features):
