@@ -285,6 +285,71 @@ def analyze_cmd(
             render_analysis(analysis)
 
 
+@app.command("check")
+def check_cmd(
+    application: Annotated[Path, typer.Argument(help="The application file (YAML); see the README for the format.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+) -> None:
+    """Review a whole application against its program's rules: a checklist with what to fix first."""
+    from app.eligibility.check import check_application
+    from app.reports.check_text import render_check
+
+    settings = _settings()
+    with _user_errors():
+        result = check_application(settings, application)
+    if as_json:
+        typer.echo(json.dumps(result.public(), indent=2, ensure_ascii=False))
+    else:
+        render_check(result)
+
+
+def _date_option(value: str | None, option: str):
+    from app.eligibility.dates import parse_date
+
+    if value is None:
+        return None
+    try:
+        return parse_date(value)
+    except ValueError:
+        _fail(f"{option}: {value!r} is not a date (use YYYY-MM-DD)")
+
+
+@app.command("recert")
+def recert_cmd(
+    program: Annotated[str, typer.Option("--program", "-p", help="Program id: cpt (points) or cpo (CEUs).")],
+    anniversary: Annotated[
+        str, typer.Option("--anniversary", help="Certification anniversary that ends the cycle (YYYY-MM-DD).")
+    ],
+    points_log: Annotated[
+        Path,
+        typer.Option("--points-log", "--ceu-log", help="CSV: date, activity, points (CPT) or ceus, ethics (CPO)."),
+    ],
+    today: Annotated[str | None, typer.Option("--today", help="Check as of this date (default: today).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+) -> None:
+    """Recertification: credits in the cycle, the ethics minimum and the filing deadline."""
+    import datetime as dt
+
+    from app.eligibility.recert import check_recert, log_column, read_credit_log
+    from app.knowledge import load_knowledge
+    from app.reports.check_text import render_recert
+
+    settings = _settings()
+    anniversary_day = _date_option(anniversary, "--anniversary")
+    today_day = _date_option(today, "--today") or dt.date.today()
+    with _user_errors():
+        knowledge = load_knowledge(settings.knowledge_dir)
+        if program not in knowledge:
+            raise UserError(f"unknown program {program!r} (known: {', '.join(sorted(knowledge))})")
+        kb = knowledge[program]
+        rows = read_credit_log(points_log, log_column(kb))
+        result = check_recert(kb, anniversary_day, rows, today_day)
+    if as_json:
+        typer.echo(json.dumps(result.model_dump(mode="json") | {"met": result.met}, indent=2, ensure_ascii=False))
+    else:
+        render_recert(result)
+
+
 @train_app.command("mapping")
 def train_mapping_cmd() -> None:
     """Fit the narrative-mapping classifier on the training split (writes app/mapping/model.json)."""
@@ -316,6 +381,9 @@ def eval_mapping(
 def _user_errors() -> Iterator[None]:
     """Turn known, user-fixable failures into one clear line and exit code 2."""
     from app.documents import DocumentError
+    from app.eligibility.application import ApplicationError
+    from app.eligibility.hours_log import HoursLogError
+    from app.eligibility.recert import RecertError
     from app.embeddings import ModelNotFoundError
     from app.index.store import IndexMismatchError, StoreUnavailableError
     from app.knowledge import KnowledgeError
@@ -332,6 +400,12 @@ def _user_errors() -> Iterator[None]:
             typer.echo(f"error: {problem}", err=True)
         typer.echo("error: the knowledge base is invalid; fix it, then run `certprep ingest`", err=True)
         raise typer.Exit(2) from None
+    except (ApplicationError, HoursLogError) as exc:
+        if _state["debug"]:
+            raise
+        for problem in exc.problems:
+            typer.echo(f"error: {problem}", err=True)
+        raise typer.Exit(2) from None
     except (
         IndexMismatchError,
         StoreUnavailableError,
@@ -341,6 +415,7 @@ def _user_errors() -> Iterator[None]:
         AnalysisError,
         ModelMissingError,
         TemplateError,
+        RecertError,
     ) as exc:
         if _state["debug"]:
             raise

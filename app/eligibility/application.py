@@ -20,6 +20,17 @@ _MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 MAX_APPLICATION_BYTES = 1_048_576
 
 
+class _Loader(yaml.SafeLoader):
+    """SafeLoader that leaves dates as text, so an impossible date (2026-13-01) becomes a validation
+    problem with its line number instead of a crash inside the YAML parser."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    key: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for key, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
 class ApplicationError(ValueError):
     def __init__(self, problems: list[str]):
         self.problems = problems
@@ -142,8 +153,8 @@ def load_application(path: Path) -> ApplicationFile:
     except UnicodeDecodeError:
         raise ApplicationError([f"{name}: not UTF-8 text"]) from None
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        node = yaml.compose(text, Loader=_Loader)
+        data = yaml.load(text, Loader=_Loader)  # a SafeLoader subclass: no arbitrary objects
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"{name}:{mark.line + 1}" if mark else name
@@ -153,7 +164,7 @@ def load_application(path: Path) -> ApplicationFile:
     try:
         return ApplicationFile.model_validate(data)
     except ValidationError as exc:
-        problems = []
+        problems: list[tuple[int, str]] = []
         for err in exc.errors():
             loc = tuple(err["loc"])
             line = _line(node, loc)
@@ -161,8 +172,8 @@ def load_application(path: Path) -> ApplicationFile:
             message = err["msg"].removeprefix("Value error, ")
             if err["type"] == "extra_forbidden":
                 message = "unknown field (check the spelling; see the README for the format)"
-            problems.append(f"{where}: {_field(loc)}: {message}")
-        raise ApplicationError(problems) from None
+            problems.append((line or 0, f"{where}: {_field(loc)}: {message}"))
+        raise ApplicationError([text for _, text in sorted(problems, key=lambda p: p[0])]) from None
 
 
 def resolve(application_path: Path, relative: str) -> Path:

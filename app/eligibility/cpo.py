@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from dataclasses import replace
 from typing import Any
 
 from pydantic import BaseModel, Field
@@ -52,6 +53,30 @@ def _level(level: str) -> str:
 
 def _hours(n: float) -> str:
     return f"{n:,.0f}" if float(n).is_integer() else f"{n:,.1f}"
+
+
+def _other_windows(kb: KnowledgeBase, facts: CpoFacts, summary: HoursSummary, active_years: int) -> str:
+    """When the sources disagree on the window, say what the other reading would change, so staff see
+    whether the uncertainty matters for this applicant."""
+    if facts.hours_rows is None:
+        return ""
+    param = kb.parameter("experience_window_years")
+    notes = []
+    for option in param.options:
+        years = int(option.value)  # type: ignore[arg-type]
+        if years == active_years:
+            continue
+        start = years_before(facts.applied_on, years)
+        rows = classify_rows([replace(r) for r in facts.hours_rows], start, facts.applied_on)
+        paid = sum(r.hours or 0.0 for r in rows if r.reason is None)
+        total = paid + summary.substitute_counted
+        verdict = "enough" if total >= summary.required else f"{_hours(summary.required - total)} short"
+        sources = ", ".join(option.provenance.sources) if option.provenance else "another source"
+        notes.append(
+            f"under the {years}-year window named by {sources} (uncertain), {_hours(paid)} paid hours would "
+            f"count ({verdict})"
+        )
+    return "; ".join(notes)
 
 
 def check_cpo(kb: KnowledgeBase, facts: CpoFacts) -> tuple[list[Requirement], HoursSummary, list[str]]:
@@ -142,6 +167,9 @@ def check_cpo(kb: KnowledgeBase, facts: CpoFacts) -> tuple[list[Requirement], Ho
     verdict = f"{_hours(summary.total_counted)} of the {_hours(required)} hours count" + (
         f", so {_hours(summary.missing)} hours are still missing" if summary.missing else ""
     )
+    alternatives = _other_windows(kb, facts, summary, window_years)
+    if alternatives:
+        parts.append(alternatives)
     requirements.append(
         Requirement(
             id="paid_hours",

@@ -192,7 +192,7 @@ def check_cpt(kb: KnowledgeBase, facts: CptFacts) -> tuple[list[Requirement], li
             title="Signed attestations from a client or supervisor for each project",
             met=met,
             detail=detail,
-            source=f"{source}; {relation_source}",
+            source=source if relation_source == source else f"{source}; {relation_source}",
             uncertain=uncertain or bool(doubts),
         )
     )

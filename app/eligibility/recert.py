@@ -131,11 +131,12 @@ def _rejected(rows: list[CreditRow]) -> list[RejectedRow]:
     return [RejectedRow(row=r.line, reason=r.reason, hours=r.amount) for r in rows if r.reason]
 
 
-def check_cpt_recert(kb: KnowledgeBase, certified_on: dt.date, rows: list[CreditRow], today: dt.date) -> RecertResult:
-    """``certified_on``: the date of certification or of the last recertification (the cycle's start)."""
+def check_cpt_recert(kb: KnowledgeBase, anniversary: dt.date, rows: list[CreditRow], today: dt.date) -> RecertResult:
+    """``anniversary``: the certification anniversary that ends the current cycle (the date on the certificate
+    plus the cycle length); points count from the cycle's start up to the filing deadline."""
     cycle = int(kb.value("recert_cycle_years"))
     required = float(kb.value("recert_points_required"))
-    anniversary = add_years(certified_on, cycle)
+    certified_on = add_years(anniversary, -cycle)
     deadline = cpt_deadline(kb, anniversary)
     _count(rows, certified_on, deadline, today)
     earned = sum(r.amount or 0 for r in rows if not r.reason)
@@ -177,12 +178,14 @@ def check_cpt_recert(kb: KnowledgeBase, certified_on: dt.date, rows: list[Credit
     )
 
 
-def check_cpo_recert(kb: KnowledgeBase, certified_on: dt.date, rows: list[CreditRow], today: dt.date) -> RecertResult:
+def check_cpo_recert(kb: KnowledgeBase, anniversary: dt.date, rows: list[CreditRow], today: dt.date) -> RecertResult:
+    """``anniversary``: the date the current certification cycle ends; CEUs count inside the cycle."""
     cycle = int(kb.value("recert_cycle_years"))
     param = kb.parameter("recert_ceus_required")
     required = float(param.current)
     min_ethics = float(kb.value("recert_min_ethics_ceus"))
-    end = add_years(certified_on, cycle)
+    end = anniversary
+    certified_on = add_years(anniversary, -cycle)
     _count(rows, certified_on, end, today)
     counted = [r for r in rows if not r.reason]
     earned = sum(r.amount or 0 for r in counted)
@@ -228,3 +231,23 @@ def check_cpo_recert(kb: KnowledgeBase, certified_on: dt.date, rows: list[Credit
         rejected_rows=_rejected(rows),
         warnings=warnings,
     )
+
+
+class RecertError(ValueError):
+    """The program has no recertification rules certprep can check."""
+
+
+def log_column(kb: KnowledgeBase) -> str:
+    """The credit log's amount column, chosen by which recertification parameter the program defines."""
+    parameters = kb.parameters()
+    if "recert_points_required" in parameters:
+        return "points"
+    if "recert_ceus_required" in parameters:
+        return "ceus"
+    raise RecertError(f"program {kb.program.id!r} has no recertification requirement in its knowledge base")
+
+
+def check_recert(kb: KnowledgeBase, anniversary: dt.date, rows: list[CreditRow], today: dt.date) -> RecertResult:
+    if log_column(kb) == "points":
+        return check_cpt_recert(kb, anniversary, rows, today)
+    return check_cpo_recert(kb, anniversary, rows, today)
