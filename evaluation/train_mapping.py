@@ -42,8 +42,9 @@ def blank_model() -> MappingModel:
     )
 
 
-def passage_features(analyzer: NarrativeAnalyzer, text: str) -> tuple[np.ndarray, np.ndarray]:
-    """Features of a passage taken as one unit (n_std, n_features), and its per-standard best similarity."""
+def passage_features(analyzer: NarrativeAnalyzer, text: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Features of a passage taken as one unit (n_std, n_features), its per-standard best similarity, and
+    per standard the best similarity of a concrete sentence to one of the standard's criteria."""
     prep = analyzer.prepare(text)
     prep.units = [list(range(len(prep.keep)))] if prep.keep else []
     if prep.units:
@@ -52,8 +53,12 @@ def passage_features(analyzer: NarrativeAnalyzer, text: str) -> tuple[np.ndarray
     features = analyzer.unit_matrix(prep)
     n_std = len(analyzer.protos.standards)
     if not len(features):
-        return np.zeros((n_std, len(FEATURES))), np.zeros(n_std)
-    return features[0], prep.sim.max(axis=0) if len(prep.keep) else np.zeros(n_std)
+        return np.zeros((n_std, len(FEATURES))), np.zeros(n_std), np.zeros(n_std)
+    concrete = [r for r in range(len(prep.keep)) if prep.conc[r] >= MIN_EVIDENCE_CONCRETENESS]
+    best_criterion = np.array(
+        [float(prep.crit_sim[s][concrete].max()) if concrete and prep.crit_sim[s].size else 0.0 for s in range(n_std)]
+    )
+    return features[0], prep.sim.max(axis=0) if len(prep.keep) else np.zeros(n_std), best_criterion
 
 
 def _best_threshold(y: np.ndarray, p: np.ndarray) -> float:
@@ -78,9 +83,9 @@ def train(settings: Settings, out: Path = MODEL_PATH) -> dict:
     analyzer = NarrativeAnalyzer(kb, get_embedder(settings.embedding_model_path), settings.prompts_dir, blank_model())
     ids = [s.id for s in kb.standards]
     passages = [p for p in load_passages() if p.split == "train"]
-    rows, y_dem, y_pres, groups, top_sim = [], [], [], [], []
+    rows, y_dem, y_pres, groups, top_sim, top_crit = [], [], [], [], [], []
     for g, passage in enumerate(passages):
-        feats, best = passage_features(analyzer, passage.text)
+        feats, best, best_criterion = passage_features(analyzer, passage.text)
         for s, sid in enumerate(ids):
             rows.append(feats[s])
             label = passage.label(sid)
@@ -88,6 +93,7 @@ def train(settings: Settings, out: Path = MODEL_PATH) -> dict:
             y_pres.append(label != "missing")
             groups.append(g)
             top_sim.append(best[s])
+            top_crit.append(best_criterion[s])
     x = np.asarray(rows)
     y_dem_a, y_pres_a = np.asarray(y_dem), np.asarray(y_pres)
     groups_a, top_sim_a = np.asarray(groups), np.asarray(top_sim)
@@ -120,8 +126,9 @@ def train(settings: Settings, out: Path = MODEL_PATH) -> dict:
         ),
         # a quote must be about as close to the standard as the weakest 10% of real evidence
         evidence_similarity=round(float(np.quantile(positives, 0.10)), 3),
-        # a criterion is met when evidence is as close to it as typical real evidence is to its standard
-        criterion_similarity=round(float(np.quantile(positives, 0.50)), 3),
+        # a criterion is met when a concrete sentence is as close to it as the best-matching criterion is
+        # for three quarters of the passages that really demonstrate the standard
+        criterion_similarity=round(float(np.quantile(np.asarray(top_crit)[y_dem_a], 0.25)), 3),
         min_evidence_concreteness=MIN_EVIDENCE_CONCRETENESS,
         trained_on={
             "data": PASSAGES.name,

@@ -44,6 +44,8 @@ _ABBREVIATIONS = {
     "dec",
     "fig",
     "dept",
+    "a.m",
+    "p.m",
 }
 MAX_SENTENCE_CHARS = 600
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from dataclasses import replace
 from typing import Any
 
 from pydantic import BaseModel, Field
@@ -67,7 +66,7 @@ def _other_windows(kb: KnowledgeBase, facts: CpoFacts, summary: HoursSummary, ac
         if years == active_years:
             continue
         start = years_before(facts.applied_on, years)
-        rows = classify_rows([replace(r) for r in facts.hours_rows], start, facts.applied_on)
+        rows = classify_rows(facts.hours_rows, start, facts.applied_on)
         paid = sum(r.hours or 0.0 for r in rows if r.reason is None)
         total = paid + summary.substitute_counted
         verdict = "enough" if total >= summary.required else f"{_hours(summary.required - total)} short"

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import csv
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 
@@ -82,7 +82,9 @@ def parse_hours_log(text: str, name: str = "hours log") -> list[LogRow]:
 
 
 def classify_rows(rows: list[LogRow], window_start: date, window_end: date) -> list[LogRow]:
-    """Mark each row that does not count with its reason (first reason wins)."""
+    """Copies of the rows, each that does not count marked with its reason (first reason wins). The input
+    is left alone so the same log can be classified against another window."""
+    rows = [replace(r) for r in rows]
     seen: set[tuple] = set()
     for row in rows:
         if row.reason:

@@ -80,7 +80,8 @@ def make_units(seg: Segmented, rows: list[int]) -> list[list[int]]:
             if chunk:
                 units.append(chunk)
             continue
-        if current and words + size > UNIT_MAX_WORDS:
+        if current and (words + size > UNIT_MAX_WORDS or size >= UNIT_MIN_WORDS):
+            # a paragraph long enough to stand alone is never diluted by a short one before it
             units.append(current)
             current, words = [], 0
         current.extend(members)
