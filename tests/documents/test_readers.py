@@ -88,7 +88,7 @@ def test_encrypted_pdf_is_a_clear_error():
     writer.encrypt(user_password="pw", owner_password="owner")
     out = io.BytesIO()
     writer.write(out)
-    with pytest.raises(DocumentError, match="a.pdf: the PDF is password-protected"):
+    with pytest.raises(DocumentError, match=r"a\.pdf: the PDF is password-protected"):
         read_bytes(out.getvalue(), "a.pdf")
 
 
@@ -122,7 +122,7 @@ def test_bad_files(data, name, message):
 def test_size_limit(tmp_path):
     path = tmp_path / "big.txt"
     path.write_bytes(b"word " * 1000)
-    with pytest.raises(DocumentError, match="big.txt: 0.0 MB is over the 0.0 MB limit"):
+    with pytest.raises(DocumentError, match=r"big\.txt: 0\.0 MB is over the 0\.0 MB limit"):
         read_document(path, max_bytes=100)
     assert read_document(path, max_bytes=10_000).text.startswith("word word")
 

@@ -41,7 +41,8 @@ def test_every_problem_is_reported_with_line_and_field(tmp_path):
     with pytest.raises(ApplicationError) as exc:
         load_application(path)
     assert exc.value.problems == [
-        f"{path}:3: applied_on: Input should be a valid date or datetime, month value is outside expected range of 1-12",
+        f"{path}:3: applied_on: Input should be a valid date or datetime, "
+        "month value is outside expected range of 1-12",
         f"{path}:4: educaton: unknown field (check the spelling; see the README for the format)",
         f"{path}:6: experience[0]: ends (2019-05) before it starts (2020-01)",
         f"{path}:7: experience[1].start: '2020/01' is not a month (use YYYY-MM)",
@@ -76,7 +77,7 @@ def test_paths_are_relative_to_the_file(tmp_path):
 
 def test_missing_hours_log_and_bad_columns_are_user_errors(tmp_path, settings):
     path = write(tmp_path, "program: cpo\napplicant: X\napplied_on: 2026-01-01\nhours_log: hours.csv\n")
-    with pytest.raises(ApplicationError, match="hours.csv: cannot read"):
+    with pytest.raises(ApplicationError, match=r"hours\.csv: cannot read"):
         check_application(settings, path)
     (tmp_path / "hours.csv").write_text("date,hours\n2025-01-01,3\n")
     with pytest.raises(ApplicationError) as exc:
