@@ -145,21 +145,24 @@ def _program_ids(settings) -> list[str]:
 def ask_cmd(
     question: Annotated[str | None, typer.Argument(help="The question (omit with --batch).")] = None,
     program: Annotated[str | None, typer.Option("--program", "-p", help="Program id, e.g. cpt or cpo.")] = None,
+    role: Annotated[str, typer.Option("--role", "-r", help="candidate, mentor or staff.")] = "candidate",
     as_json: Annotated[bool, typer.Option("--json", help="Print the answer as JSON.")] = False,
     batch: Annotated[
         Path | None, typer.Option("--batch", help="A file with one question per line; JSON Lines out.")
     ] = None,
-    k: Annotated[int, typer.Option("--top", "-k", min=1, max=20, help="Passages to cite.")] = 5,
+    k: Annotated[int, typer.Option("--top", "-k", min=1, max=20, help="Passages to retrieve.")] = 5,
 ) -> None:
-    """Answer a question from the knowledge base, with cited passages."""
-    from app.retrieval.answer import compose_answer
-    from app.retrieval.hybrid import get_retriever
+    """Answer a question with cited passages (the same assistant as `certprep chat`, one turn per question)."""
+    from app.chat.assistant import Assistant
+    from app.chat.models import Role
 
     settings = _settings()
     with _user_errors():
         known = _program_ids(settings)
         if program is not None and program not in known:
             raise UserError(f"unknown program {program!r}; known programs: {', '.join(known)}")
+        if role not in Role.__members__:
+            raise UserError(f"unknown role {role!r}; use candidate, mentor or staff")
         if batch is None:
             if not question or not question.strip():
                 raise UserError("give a question, or --batch FILE")
@@ -168,16 +171,103 @@ def ask_cmd(
             if question:
                 raise UserError("give either a question or --batch FILE, not both")
             questions = _read_questions(batch)
-        retriever = get_retriever(settings)
+        assistant = Assistant(settings, top_k=k)
         for q in questions:
-            answer = compose_answer(q, program, retriever.search(q, program=program, k=k))
+            session = assistant.new_session(program or "cpt", role)
+            reply = assistant.respond(q, session)
             if batch is not None or as_json:
-                typer.echo(json.dumps(answer.public(), ensure_ascii=False, indent=None if batch else 2))
+                data = {"question": q, **reply.public()}
+                data["program"] = reply.program if (program or reply.program != "cpt") else program
+                typer.echo(json.dumps(data, ensure_ascii=False, indent=None if batch else 2))
                 continue
-            typer.echo(answer.answer)
-            for n, c in enumerate(answer.citations, 1):
-                flag = " (uncertain)" if c.confidence == "uncertain" else ""
-                typer.echo(f"  [{n}] {c.title}: {c.kind}, source {c.source}{flag}, score {c.score:.2f}")
+            _print_reply(reply)
+
+
+def _print_reply(reply) -> None:
+    typer.echo(reply.text)
+    for n, c in enumerate(reply.citations, 1):
+        flag = " (uncertain)" if c.confidence == "uncertain" else ""
+        typer.echo(f"  [{n}] {c.title}: {c.kind}, source {c.source}{flag}, score {c.score:.2f}")
+    for notice in reply.notices:
+        typer.echo(f"note: {notice}", err=True)
+
+
+@app.command("chat")
+def chat_cmd(
+    program: Annotated[str, typer.Option("--program", "-p", help="Program to start with.")] = "cpt",
+    role: Annotated[str, typer.Option("--role", "-r", help="candidate, mentor or staff.")] = "candidate",
+) -> None:
+    """A conversation in the terminal. /file PATH checks a narrative, /program ID and /role NAME switch,
+    /new starts over, /quit ends."""
+    from app.chat.assistant import Assistant
+    from app.chat.models import Role
+    from app.documents import DocumentError, read_document
+
+    settings = _settings()
+    with _user_errors():
+        if program not in _program_ids(settings):
+            raise UserError(f"unknown program {program!r}")
+        if role not in Role.__members__:
+            raise UserError(f"unknown role {role!r}; use candidate, mentor or staff")
+        assistant = Assistant(settings)
+    session = assistant.new_session(program, role)
+    typer.echo(f"certprep chat ({session.program.upper()}, {session.role.value}). /help for commands, /quit to end.")
+    attachment = None
+    while True:
+        try:
+            line = input("you> ")
+        except (EOFError, KeyboardInterrupt):
+            typer.echo("")
+            return
+        text = line.strip()
+        if not text:
+            continue
+        if text in {"/quit", "/exit"}:
+            return
+        if text == "/help":
+            typer.echo("/file PATH  attach a narrative; /program ID; /role candidate|mentor|staff; /new; /quit")
+            continue
+        if text == "/new":
+            session = assistant.new_session(session.program, session.role)
+            typer.echo("New conversation.")
+            continue
+        command, _, argument = text.partition(" ")
+        if command == "/program":
+            if argument not in assistant.knowledge:
+                typer.echo(f"unknown program {argument!r}; known: {', '.join(sorted(assistant.knowledge))}")
+            else:
+                session.program = argument
+            continue
+        if command == "/role":
+            if argument not in Role.__members__:
+                typer.echo("roles: candidate, mentor, staff")
+            else:
+                session.role = Role(argument)
+            continue
+        if command == "/file":
+            try:
+                attachment = read_document(argument).text
+                typer.echo(f"Attached {argument}. Ask a question about it, e.g. 'which standards does this show?'")
+            except DocumentError as exc:
+                typer.echo(f"error: {exc}")
+            continue
+        typer.echo("certprep> ", nl=False)
+        try:
+            for event in assistant.stream(text, session, attachment):
+                if event.kind == "token":
+                    typer.echo(event.text, nl=False)
+                elif event.kind == "replace":
+                    typer.echo("\n(replaced by the offline answer)\n" + event.text, nl=False)
+                elif event.kind == "done" and event.reply is not None:
+                    typer.echo("")
+                    for n, c in enumerate(event.reply.citations, 1):
+                        flag = " (uncertain)" if c.confidence == "uncertain" else ""
+                        typer.echo(f"  [{n}] {c.title} ({c.source}){flag}")
+                    for notice in event.reply.notices:
+                        typer.echo(f"  note: {notice}")
+        except ValueError as exc:
+            typer.echo(f"error: {exc}")
+        attachment = None
 
 
 def _read_questions(path: Path) -> list[str]:

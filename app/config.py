@@ -77,6 +77,9 @@ class Settings(BaseSettings):
         description="Redact names, emails and phone numbers before text leaves the machine "
         "(default: on for remote providers).",
     )
+    chat_history_turns: int = Field(
+        default=20, ge=2, le=200, description="Turns of a conversation kept for follow-ups (older ones drop)."
+    )
     log_level: str = Field(default="WARNING", description="Python logging level.")
 
     @field_validator("log_level")

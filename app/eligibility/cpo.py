@@ -177,7 +177,7 @@ def check_cpo(kb: KnowledgeBase, facts: CpoFacts) -> tuple[list[Requirement], Ho
             detail=f"{verdict}: " + "; ".join(parts) + "."
             if facts.hours_rows is not None or facts.paid_hours is not None
             else "No hours log or hours total was given.",
-            source=f"{source}; {window_source}",
+            source=source if source == window_source else f"{source}; {window_source}",
             uncertain=uncertain or window_uncertain,
         )
     )

@@ -62,6 +62,17 @@ class KnowledgeRetriever:
             self._table = self._load_table()
         return True
 
+    def get(self, ids: list[str], score: float = 1.0) -> list[Hit]:
+        """Chunks by id, in the order asked (unknown ids skipped): for passages the assistant needs by
+        name, such as a standard's coaching questions, cited like any retrieved passage."""
+        table = self._table
+        hits = []
+        for chunk_id in ids:
+            i = table.lexical.position.get(chunk_id)
+            if i is not None:
+                hits.append(Hit(id=chunk_id, text=table.texts[i], score=score, metadata=table.metadatas[i]))
+        return hits
+
     @property
     def chunk_count(self) -> int:
         return len(self._table.ids)

@@ -1,0 +1,377 @@
+"""The assistant: one message in, one grounded reply out (or a stream of it).
+
+Routing picks the engine; the offline composer builds the answer from cited passages and engine results;
+an LLM, when configured, may rephrase that answer, and its citations are checked before it is shown.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from app.chat import compose
+from app.chat.citations import validate_citations
+from app.chat.compose import cited, engine, passage_sentences, render, template
+from app.chat.llm import LLMUnavailable, provider, should_redact, stream_answer
+from app.chat.models import AnswerSentence, Grounding, Intent, Reply, Role, Session, Turn
+from app.chat.redact import redact
+from app.chat.router import Route, route
+from app.config import Settings
+from app.knowledge import load_knowledge
+from app.knowledge.schema import KnowledgeBase
+from app.retrieval.answer import Citation, to_citation
+from app.templates import load_templates
+
+log = logging.getLogger(__name__)
+
+_CPO_FACTS = {"paid_hours": "paid_hours", "education": "education", "ethics": "ethics_agreed"}
+_CPT_FACTS = {"experience": "experience_years", "projects": "projects", "ethics": "ethics_agreed"}
+
+
+@dataclass
+class StreamEvent:
+    """``token``: more answer text; ``replace``: discard what was streamed and show ``text`` instead;
+    ``done``: the final reply."""
+
+    kind: str
+    text: str = ""
+    reply: Reply | None = None
+
+
+class Assistant:
+    def __init__(self, settings: Settings, top_k: int = 5):
+        self.settings = settings
+        self.top_k = top_k
+        self.knowledge: dict[str, KnowledgeBase] = load_knowledge(settings.knowledge_dir)
+        self.t = load_templates(Path(settings.prompts_dir), "chat")
+        self._retriever = None
+
+    @property
+    def retriever(self):
+        if self._retriever is None:
+            from app.retrieval.hybrid import get_retriever
+
+            self._retriever = get_retriever(self.settings)
+        return self._retriever
+
+    def new_session(self, program: str | None = None, role: Role | str = Role.candidate) -> Session:
+        program = program if program in self.knowledge else next(iter(sorted(self.knowledge)))
+        return Session(program=program, role=Role(role), max_turns=self.settings.chat_history_turns)
+
+    # --- entry points ---------------------------------------------------------------------------
+    def respond(self, message: str, session: Session, attachment: str | None = None) -> Reply:
+        reply = None
+        for event in self.stream(message, session, attachment):
+            if event.kind == "done":
+                reply = event.reply
+        assert reply is not None
+        return reply
+
+    def stream(self, message: str, session: Session, attachment: str | None = None) -> Iterator[StreamEvent]:
+        if not message.strip() and not attachment:
+            raise ValueError("the message is empty")
+        r = route(message, session, self.knowledge, attachment)
+        notices = []
+        if r.switched_program or r.switched_role:
+            notices.append(
+                self.t["switched"].format(program=self.knowledge[r.program].program.short_name, role=r.role.value)
+            )
+        session.program, session.role = r.program, r.role
+        reply, facts = self._offline(r, session)
+        reply.notices = notices + reply.notices
+        session.remember(Turn(speaker="user", text=message[:2000], program=r.program))
+        session.remember(
+            Turn(
+                speaker="assistant",
+                text=reply.text,
+                intent=r.intent,
+                program=r.program,
+                standard=r.standard,
+                query=r.query if r.intent in (Intent.knowledge, Intent.followup) else None,
+            )
+        )
+        if provider(self.settings) is None or not reply.citations or r.intent is Intent.out_of_scope:
+            for chunk in _chunks(reply.text):
+                yield StreamEvent("token", chunk)
+            yield StreamEvent("done", reply=reply)
+            return
+        yield from self._llm(r, reply, facts)
+
+    # --- LLM refinement ---------------------------------------------------------------------------
+    def _llm(self, r: Route, reply: Reply, facts: list[str]) -> Iterator[StreamEvent]:
+        question = r.query or ""
+        draft = reply.text
+        if should_redact(self.settings):
+            keep = {kb.program.short_name for kb in self.knowledge.values()} | {
+                w for kb in self.knowledge.values() for s in kb.standards for w in s.title.split()
+            }
+            question, draft = redact(question, keep), redact(draft, keep)
+            facts = [redact(f, keep) for f in facts]
+        streamed: list[str] = []
+        try:
+            for token in stream_answer(self.settings, r.role.value, question, reply.citations, facts, draft):
+                streamed.append(token)
+                yield StreamEvent("token", token)
+        except LLMUnavailable as exc:
+            reply.notices.append(f"{exc}; showing the offline answer")
+            yield StreamEvent("replace", reply.text)
+            yield StreamEvent("done", reply=reply)
+            return
+        text = "".join(streamed).strip()
+        problem = validate_citations(text, len(reply.citations))
+        if problem:
+            reply.notices.append(f"the generated answer was not used ({problem}); showing the offline answer")
+            yield StreamEvent("replace", reply.text)
+        else:
+            reply.text, reply.used_llm = text, True
+        yield StreamEvent("done", reply=reply)
+
+    # --- offline answers ----------------------------------------------------------------------------
+    def _offline(self, r: Route, session: Session) -> tuple[Reply, list[str]]:
+        if r.intent is Intent.out_of_scope:
+            from app.chat.router import _GREETING
+
+            # the router knows only general vocabulary; the knowledge base decides for everything else
+            if _GREETING.match(r.query) or not self._search(r.query, r.program, k=1):
+                return self._out_of_scope(r), []
+            r.intent = Intent.knowledge
+        if r.intent is Intent.narrative:
+            return self._narrative(r)
+        if r.intent is Intent.eligibility:
+            return self._eligibility(r, session)
+        return self._knowledge(r), []
+
+    def _reply(self, r: Route, sentences: list[AnswerSentence], citations: list[Citation], **kw) -> Reply:
+        return Reply(
+            text=render(sentences),
+            intent=r.intent,
+            program=r.program,
+            role=r.role,
+            sentences=sentences,
+            citations=citations,
+            query=r.query,
+            **kw,
+        )
+
+    def _out_of_scope(self, r: Route) -> Reply:
+        names = " and ".join(kb.program.short_name for _, kb in sorted(self.knowledge.items()))
+        from app.chat.router import _GREETING
+
+        key = "greeting" if _GREETING.match(r.query) or r.switched_program or r.switched_role else "out_of_scope"
+        return self._reply(r, [template(self.t[key].format(programs=names))], [])
+
+    def _search(self, query: str, program: str, kinds: list[str] | None = None, k: int | None = None) -> list[Citation]:
+        hits = self.retriever.search(query, program=program, kinds=kinds, k=k or self.top_k)
+        return [to_citation(h) for h in hits]
+
+    def _by_id(self, ids: list[str]) -> list[Citation]:
+        return [to_citation(h) for h in self.retriever.get(ids)]
+
+    def _knowledge(self, r: Route) -> Reply:
+        kb = self.knowledge[r.program]
+        citations = self._search(r.query, r.program)
+        if r.standard:
+            # a question about a named standard starts from the standard itself, then its closest details
+            main = self._by_id([f"{r.program}:{r.standard}"])
+            rest = [c for c in citations if c.standard == r.standard and c.id not in {m.id for m in main}]
+            citations = main + rest + [c for c in citations if c.standard != r.standard]
+        if not citations:
+            return self._reply(r, [template(self.t["not_covered"])], [], confidence="none")
+        extra: dict[str, list[int]] = {}
+        standard = r.standard or citations[0].standard
+        if r.role is Role.mentor and standard:
+            ids = [f"{r.program}:{standard}.C{i}" for i in (1, 2, 3)] + [f"{r.program}:{standard}.questions"]
+            if citations[0].id in ids:  # lead with what the standard is, not with one of its details
+                citations = self._by_id([f"{r.program}:{standard}"]) + citations
+            have = {c.id for c in citations}
+            for c in self._by_id([i for i in ids if i not in have]):
+                citations.append(c)
+            number = {c.id: n for n, c in enumerate(citations, 1)}
+            extra["criteria"] = [number[i] for i in ids[:3] if i in number]
+            extra["questions"] = [number[i] for i in ids[3:] if i in number]
+        sentences = compose.knowledge_answer(r.role, citations, self.t, extra, has_standards=bool(kb.standards))
+        best = citations[0].score
+        confidence = "high" if best >= 0.6 else "medium" if best >= 0.45 else "low"
+        if citations[0].confidence == "uncertain" and confidence == "high":
+            confidence = "medium"
+        used = sorted({n for s in sentences for n in s.cites})
+        citations, sentences = _renumber(citations, sentences, used)
+        return self._reply(r, sentences, citations, confidence=confidence)
+
+    def _narrative(self, r: Route) -> tuple[Reply, list[str]]:
+        from app.documents import read_text_input
+        from app.mapping.analyzer import AnalysisError
+        from app.mapping.service import get_analyzer
+
+        kb = self.knowledge[r.program]
+        try:
+            analyzer = get_analyzer(self.settings, r.program)
+        except AnalysisError as exc:
+            text = str(exc)
+            return self._reply(r, [engine(text)], [], confidence="none"), [text]
+        project = analyzer.analyze(read_text_input(r.narrative or "", "pasted text"))
+        facts: list[str] = []
+        sentences: list[AnswerSentence] = []
+        citations: list[Citation] = []
+        focus = r.standard
+        if focus is None and r.query and len(r.query.split()) >= 3:
+            hits = self._search(r.query, r.program, kinds=["standard", "criterion"], k=1)
+            focus = hits[0].standard if hits else None
+        by_id = {s.id: s for s in project.standards}
+        if focus in by_id:
+            result = by_id[focus]
+            citations = self._by_id([f"{r.program}:{focus}"])
+            if r.role is Role.mentor:
+                citations += self._by_id([f"{r.program}:{focus}.questions"])
+            status_line = self.t["narrative_staff" if r.role is Role.staff else "narrative_focus"].format(
+                title=f"{result.id} {result.title}", status=result.status.value, confidence=f"{result.confidence:.2f}"
+            )
+            facts.append(status_line)
+            sentences.append(engine(status_line))
+            if citations and r.role is not Role.staff:
+                sentences.append(cited(passage_sentences(citations[0])[0], 1))
+            if result.evidence:
+                quote = self.t["narrative_evidence"].format(quote=result.evidence[0].text)
+                facts.append(quote)
+                sentences.append(engine(quote))
+            elif r.role is not Role.staff:
+                sentences.append(template(self.t["narrative_none"]))
+            if result.suggestion and r.role is Role.candidate and result.status.value != "demonstrated":
+                facts.append(result.suggestion)
+                sentences.append(engine(result.suggestion, prefix=self.t["narrative_next"]))
+            if r.role is Role.mentor and len(citations) > 1:
+                sentences.append(
+                    AnswerSentence(text=self.t["mentor_questions"], grounding=Grounding.template, paragraph=True)
+                )
+                for q in passage_sentences(citations[1])[:3]:
+                    sentences.append(AnswerSentence(text=q, grounding=Grounding.passage, cites=[2], bullet=True))
+        else:
+            groups: dict[str, list[str]] = {"demonstrated": [], "partial": [], "missing": []}
+            for s in project.standards:
+                groups[s.status.value].append(f"{s.id} {s.title}")
+            for status, items in groups.items():
+                if items:
+                    line = self.t[f"narrative_summary_{status}"].format(items="; ".join(items))
+                    facts.append(line)
+                    sentences.append(engine(line))
+            gaps = [s for s in project.standards if s.status.value != "demonstrated"][:2]
+            if r.role is Role.mentor:
+                ids = [f"{r.program}:{s.id}.questions" for s in gaps]
+                citations = self._by_id(ids)
+                if citations:
+                    sentences.append(
+                        AnswerSentence(text=self.t["mentor_questions"], grounding=Grounding.template, paragraph=True)
+                    )
+                for n, c in enumerate(citations, 1):
+                    for q in passage_sentences(c)[:2]:
+                        sentences.append(AnswerSentence(text=q, grounding=Grounding.passage, cites=[n], bullet=True))
+            elif r.role is Role.candidate:
+                for s in gaps:
+                    if s.suggestion:
+                        facts.append(s.suggestion)
+                        sentences.append(engine(s.suggestion, prefix=self.t["narrative_next"]))
+        if project.words < 60:
+            sentences.append(template(self.t["narrative_short"]))
+        reply = self._reply(r, sentences, citations, confidence="medium", analysis=project.model_dump(mode="json"))
+        reply.notices.extend(w for w in project.warnings if "instructions" in w)
+        del kb
+        return reply, facts
+
+    def _eligibility(self, r: Route, session: Session) -> tuple[Reply, list[str]]:
+        from app.eligibility.check import check_cpo_facts, check_cpt_facts
+        from app.eligibility.cpo import CpoFacts
+        from app.eligibility.cpt import CptFacts, CptProject
+
+        kb = self.knowledge[r.program]
+        known = session.facts.setdefault(r.program, {})
+        known.update(r.facts)
+        parameters = kb.parameters()
+        today = dt.date.today()
+        if "min_paid_hours" in parameters:
+            check = check_cpo_facts(
+                kb,
+                CpoFacts(
+                    applied_on=today,
+                    paid_hours=known.get("paid_hours"),
+                    education=known.get("education"),
+                    ethics_agreed=known.get("ethics_agreed"),
+                ),
+            )
+            stated = {rid for rid, key in _CPO_FACTS.items() if known.get(key) is not None}
+        elif "min_experience_years" in parameters:
+            projects = [CptProject(title=f"Project {i + 1}") for i in range(int(known.get("projects", 0)))]
+            check = check_cpt_facts(
+                kb,
+                CptFacts(
+                    applied_on=today,
+                    experience_years=known.get("experience_years"),
+                    projects=projects,
+                    ethics_agreed=known.get("ethics_agreed"),
+                ),
+            )
+            stated = {rid for rid, key in _CPT_FACTS.items() if known.get(key) is not None}
+        else:
+            check, stated = None, set()
+        checked = [q for q in (check.requirements if check else []) if q.id in stated]
+        if not checked:
+            return self._knowledge(Route(Intent.knowledge, r.program, r.role, query=r.query)), []
+        facts = [q.detail for q in checked] + [q.source for q in checked]
+        met = all(q.met for q in checked)
+        first = sorted(checked, key=lambda q: (q.met, q.uncertain))[0]
+        citations = self._search(f"{first.title}. {r.query}", r.program, kinds=["eligibility"], k=3)
+        program = kb.program.short_name
+        sentences = [
+            template(self.t["eligibility_verdict_met" if met else "eligibility_verdict_unmet"].format(program=program))
+        ]
+        order = sorted(checked, key=lambda q: (q.met, q.uncertain))
+        if r.role is Role.staff:
+            order = order[:1]
+        for q in order:
+            sentences.append(engine(q.detail, prefix=f"{q.title}: "))
+        main = order[0]
+        sentences.append(engine(main.source, prefix=self.t["eligibility_rule"], cites=[1] if citations else []))
+        if any(q.uncertain for q in order):
+            sentences.append(template(self.t["eligibility_uncertain"]))
+        unknown = [q.title for q in (check.requirements if check else []) if q.id not in stated]
+        if unknown and r.role is not Role.staff:
+            line = self.t["eligibility_unknown"].format(items="; ".join(unknown))
+            facts.append(line)
+            sentences.append(engine(line))
+        if r.role is Role.mentor:
+            sentences.append(template(self.t["eligibility_mentor"]))
+        reply = self._reply(
+            r,
+            sentences,
+            citations[:1],
+            confidence="medium" if main.uncertain else "high",
+            check=check.public() if check else None,
+        )
+        return reply, facts
+
+
+def _renumber(
+    citations: list[Citation], sentences: list[AnswerSentence], used: list[int]
+) -> tuple[list[Citation], list[AnswerSentence]]:
+    """Keep only the passages the answer cites, numbered in order of first use."""
+    order: list[int] = []
+    for s in sentences:
+        for n in s.cites:
+            if n not in order:
+                order.append(n)
+    for n in used:
+        if n not in order:
+            order.append(n)
+    mapping = {old: new for new, old in enumerate(order, 1)}
+    kept = [citations[old - 1] for old in order]
+    for s in sentences:
+        s.cites = [mapping[n] for n in s.cites]
+    return kept, sentences
+
+
+def _chunks(text: str, size: int = 24) -> Iterator[str]:
+    words = text.split(" ")
+    for i in range(0, len(words), size):
+        yield (" " if i else "") + " ".join(words[i : i + size])
