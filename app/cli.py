@@ -452,6 +452,17 @@ def train_mapping_cmd() -> None:
     typer.echo(json.dumps(summary, indent=2))
 
 
+@eval_app.command("answers")
+def eval_answers() -> None:
+    """Offline answers on the retrieval question set: expected facts, correct sources, faithfulness."""
+    from evaluation.answers import RESULTS, run, table
+
+    with _user_errors():
+        result = run(_settings())
+    typer.echo(table(result))
+    typer.echo(f"results written to {RESULTS}")
+
+
 @eval_app.command("mapping")
 def eval_mapping(
     out: Annotated[Path | None, typer.Option(help="Where to write the JSON results.")] = None,

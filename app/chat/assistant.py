@@ -81,6 +81,7 @@ class Assistant:
             )
         session.program, session.role = r.program, r.role
         reply, facts = self._offline(r, session)
+        reply.engine_facts = facts
         reply.notices = notices + reply.notices
         session.remember(Turn(speaker="user", text=message[:2000], program=r.program))
         session.remember(

@@ -79,6 +79,7 @@ class Reply(BaseModel):
     notices: list[str] = Field(default_factory=list)
     used_llm: bool = False
     query: str | None = None
+    engine_facts: list[str] = Field(default_factory=list, description="Engine results the answer may restate.")
 
     def public(self) -> dict:
         return {
