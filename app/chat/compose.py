@@ -56,10 +56,21 @@ def knowledge_answer(
     """``extra``: for mentors, citation numbers of a standard's criteria and coaching questions."""
     top = citations[0]
     lead = passage_sentences(top)
+    # a second passage close in score often holds the answer when the first is only near it
+    second = next(
+        (
+            (n, c)
+            for n, c in enumerate(citations[1:3], start=2)
+            if c.title != top.title and c.score >= top.score - 0.08 and c.kind != "criterion"
+        ),
+        None,
+    )
     out: list[AnswerSentence] = []
     if role is Role.staff:
         out.append(cited(lead[0], 1, t["staff_rule_prefix"]))
-        if len(lead) > 1 and len(lead[0].split()) < 14:
+        if second is not None:
+            out.append(cited(passage_sentences(second[1])[0], second[0], t["staff_also_prefix"]))
+        elif len(lead) > 1 and len(lead[0].split()) < 14:
             out.append(cited(lead[1], 1))
         if top.confidence == "uncertain" and top.note:
             out.append(cited(top.note, 1, t["staff_uncertain_prefix"]))
@@ -87,16 +98,10 @@ def knowledge_answer(
                 for q in passage_sentences(citations[n - 1])[:3]:
                     out.append(AnswerSentence(text=q, grounding=Grounding.passage, cites=[n], bullet=True))
         if not criteria and not questions:
+            if second is not None:
+                out.append(cited(passage_sentences(second[1])[0], second[0]))
             out.append(AnswerSentence(text=t["mentor_generic"], grounding=Grounding.template, paragraph=True))
         return out
-    second = next(
-        (
-            (n, c)
-            for n, c in enumerate(citations[1:3], start=2)
-            if c.title != top.title and c.score >= top.score - 0.08 and c.kind != "criterion"
-        ),
-        None,
-    )
     if second is not None:
         n, c = second
         out.append(cited(passage_sentences(c)[0], n))
