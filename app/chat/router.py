@@ -142,7 +142,10 @@ def route(
         )
 
     facts = extract_facts(text)
-    is_followup = bool(_FOLLOWUP.match(text)) or (len(text.split()) <= 6 and previous is not None and not facts)
+    # a short message is a follow-up only when it brings no topic of its own ("why?", "and the fee?" count)
+    is_followup = bool(_FOLLOWUP.match(text)) or (
+        len(text.split()) <= 4 and previous is not None and not facts and not _DOMAIN.search(text)
+    )
     if facts and (
         _ELIGIBILITY_ASK.search(text)
         or len(facts) >= 2

@@ -131,3 +131,29 @@ def test_unreachable_llm_falls_back_to_offline(bot):
     events = list(offline.stream("Can a peer sign my attestation?", offline.new_session("cpt")))
     assert [e.kind for e in events][-2:] == ["replace", "done"]
     assert events[-1].reply.used_llm is False
+
+
+def test_chat_repl_session(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    from app.config import REPO_ROOT
+
+    script = (
+        "What does standard 6 expect?\nwhat about standard 7?\n/role staff\nCan a peer sign my attestation?\n/quit\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "app.cli", "chat", "--program", "cpt"],
+        input=script,
+        capture_output=True,
+        text=True,
+        cwd=REPO_ROOT,
+        env={**os.environ, "CERTPREP_DATA_DIR": str(tmp_path / "d")},
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "does not assume that training is the answer. [1]" in out
+    assert "[1] Standard 7: Design Solutions including Implementation and Evaluation" in out
+    assert "Rule: Possibly, but it is not confirmed. [1]" in out
