@@ -11,7 +11,6 @@ Out-of-scope questions count as correct when the answer cites nothing.
 
 from __future__ import annotations
 
-import json
 import platform
 from pathlib import Path
 
@@ -19,6 +18,7 @@ from app.chat.assistant import Assistant
 from app.chat.citations import unfaithful_sentences
 from app.chat.models import Grounding, Role
 from app.config import Settings
+from evaluation import write_result
 from evaluation.retrieval import load_questions
 
 RESULTS = Path(__file__).parent / "results" / "answers.json"
@@ -68,8 +68,7 @@ def evaluate(settings: Settings) -> dict:
 
 def run(settings: Settings, out: Path = RESULTS) -> dict:
     result = evaluate(settings)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(result, indent=2) + "\n")
+    write_result(result, out)
     return result
 
 

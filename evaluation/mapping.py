@@ -10,7 +10,6 @@ missing standards flagged missing or partial. Baselines, in the same run:
 
 from __future__ import annotations
 
-import json
 import platform
 import statistics
 import time
@@ -22,6 +21,7 @@ from app.config import Settings
 from app.documents import Document
 from app.mapping.models import Status
 from app.mapping.service import get_analyzer
+from evaluation import write_result
 from evaluation.mapping_data import Passage, load_passages, load_projects
 
 RESULTS = Path(__file__).parent / "results" / "mapping.json"
@@ -176,9 +176,7 @@ def _cpus() -> int:
 
 
 def write(result: dict, out: Path = RESULTS) -> Path:
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(result, indent=1) + "\n")
-    return out
+    return write_result(result, out, indent=1)
 
 
 def table(result: dict) -> str:

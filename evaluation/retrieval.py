@@ -8,7 +8,6 @@ reported, never tuned on.
 
 from __future__ import annotations
 
-import json
 import platform
 import statistics
 import time
@@ -20,6 +19,7 @@ from pydantic import BaseModel, Field
 
 from app.config import Settings
 from app.retrieval.hybrid import KnowledgeRetriever
+from evaluation import write_result
 from evaluation.metrics import mean, ndcg_at, recall_at, reciprocal_rank
 
 DATA = Path(__file__).parent / "data" / "retrieval_questions.yaml"
@@ -116,8 +116,7 @@ def evaluate(settings: Settings, questions: list[LabelledQuestion] | None = None
 
 def run(settings: Settings, out: Path = RESULTS) -> dict:
     result = evaluate(settings)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(result, indent=2) + "\n")
+    write_result(result, out)
     return result
 
 

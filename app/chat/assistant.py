@@ -18,7 +18,7 @@ from app.chat.compose import cited, engine, passage_sentences, render, template
 from app.chat.llm import LLMUnavailable, provider, should_redact, stream_answer
 from app.chat.models import AnswerSentence, Grounding, Intent, Reply, Role, Session, Turn
 from app.chat.redact import redact
-from app.chat.router import Route, route
+from app.chat.router import GREETING, Route, route
 from app.config import Settings
 from app.knowledge import load_knowledge
 from app.knowledge.schema import KnowledgeBase
@@ -133,10 +133,8 @@ class Assistant:
     # --- offline answers ----------------------------------------------------------------------------
     def _offline(self, r: Route, session: Session) -> tuple[Reply, list[str]]:
         if r.intent is Intent.out_of_scope:
-            from app.chat.router import _GREETING
-
             # the router knows only general vocabulary; the knowledge base decides for everything else
-            if _GREETING.match(r.query) or not self._search(r.query, r.program, k=1):
+            if GREETING.match(r.query) or not self._search(r.query, r.program, k=1):
                 return self._out_of_scope(r), []
             r.intent = Intent.knowledge
         if r.intent is Intent.narrative:
@@ -159,9 +157,7 @@ class Assistant:
 
     def _out_of_scope(self, r: Route) -> Reply:
         names = " and ".join(kb.program.short_name for _, kb in sorted(self.knowledge.items()))
-        from app.chat.router import _GREETING
-
-        key = "greeting" if _GREETING.match(r.query) or r.switched_program or r.switched_role else "out_of_scope"
+        key = "greeting" if GREETING.match(r.query) or r.switched_program or r.switched_role else "out_of_scope"
         return self._reply(r, [template(self.t[key].format(programs=names))], [])
 
     def _search(self, query: str, program: str, kinds: list[str] | None = None, k: int | None = None) -> list[Citation]:
@@ -198,8 +194,7 @@ class Assistant:
         confidence = "high" if best >= 0.6 else "medium" if best >= 0.45 else "low"
         if citations[0].confidence == "uncertain" and confidence == "high":
             confidence = "medium"
-        used = sorted({n for s in sentences for n in s.cites})
-        citations, sentences = _renumber(citations, sentences, used)
+        citations, sentences = _renumber(citations, sentences)
         return self._reply(r, sentences, citations, confidence=confidence)
 
     def _narrative(self, r: Route) -> tuple[Reply, list[str]]:
@@ -207,7 +202,6 @@ class Assistant:
         from app.mapping.analyzer import AnalysisError
         from app.mapping.service import get_analyzer
 
-        kb = self.knowledge[r.program]
         try:
             analyzer = get_analyzer(self.settings, r.program)
         except AnalysisError as exc:
@@ -278,7 +272,6 @@ class Assistant:
             sentences.append(template(self.t["narrative_short"]))
         reply = self._reply(r, sentences, citations, confidence="medium", analysis=project.model_dump(mode="json"))
         reply.notices.extend(w for w in project.warnings if "instructions" in w)
-        del kb
         return reply, facts
 
     def _eligibility(self, r: Route, session: Session) -> tuple[Reply, list[str]]:
@@ -354,7 +347,7 @@ class Assistant:
 
 
 def _renumber(
-    citations: list[Citation], sentences: list[AnswerSentence], used: list[int]
+    citations: list[Citation], sentences: list[AnswerSentence]
 ) -> tuple[list[Citation], list[AnswerSentence]]:
     """Keep only the passages the answer cites, numbered in order of first use."""
     order: list[int] = []
@@ -362,9 +355,6 @@ def _renumber(
         for n in s.cites:
             if n not in order:
                 order.append(n)
-    for n in used:
-        if n not in order:
-            order.append(n)
     mapping = {old: new for new, old in enumerate(order, 1)}
     kept = [citations[old - 1] for old in order]
     for s in sentences:

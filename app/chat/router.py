@@ -40,7 +40,7 @@ _DOMAIN = re.compile(
     r"organi[sz]\w*|performance|ispi|bcpo|napo|code|deadline|audit|substitut\w*|credit)\b",
     re.I,
 )
-_GREETING = re.compile(r"^\s*(hi|hello|hey|good (morning|afternoon|evening)|thanks?( you)?|help)\W*$", re.I)
+GREETING = re.compile(r"^\s*(hi|hello|hey|good (morning|afternoon|evening)|thanks?( you)?|help)\W*$", re.I)
 NARRATIVE_MIN_WORDS = 60
 
 
@@ -128,18 +128,22 @@ def route(
     previous = session.last_assistant()
     standard = detect_standard(text, kb) if kb.standards else None
 
-    narrative, question = (attachment, text) if attachment else _split_narrative(text)
-    if narrative:
+    def make(intent: Intent, standard: str | None = None, query: str = text, **extra: Any) -> Route:
         return Route(
-            Intent.narrative,
+            intent,
             program,
             role,
-            standard or (detect_standard(question, kb) if kb.standards else None),
-            query=question,
-            narrative=narrative,
+            standard,
+            query=query,
             switched_program=switched_program,
             switched_role=switched_role,
+            **extra,
         )
+
+    narrative, question = (attachment, text) if attachment else _split_narrative(text)
+    if narrative:
+        asked = standard or (detect_standard(question, kb) if kb.standards else None)
+        return make(Intent.narrative, asked, query=question, narrative=narrative)
 
     facts = extract_facts(text)
     # a short message is a follow-up only when it brings no topic of its own ("why?", "and the fee?" count)
@@ -151,29 +155,12 @@ def route(
         or len(facts) >= 2
         or (is_followup and previous and previous.intent is Intent.eligibility)
     ):
-        return Route(
-            Intent.eligibility,
-            program,
-            role,
-            standard,
-            query=text,
-            facts=facts,
-            switched_program=switched_program,
-            switched_role=switched_role,
-        )
+        return make(Intent.eligibility, standard, facts=facts)
 
     if is_followup and previous is not None and previous.intent is not None:
-        if previous.intent is Intent.eligibility and (facts or switched_program):
-            return Route(
-                Intent.eligibility,
-                program,
-                role,
-                standard,
-                query=text,
-                facts=facts,
-                switched_program=switched_program,
-                switched_role=switched_role,
-            )
+        # a follow-up with facts to an eligibility turn returned above; here only the program changes
+        if previous.intent is Intent.eligibility and switched_program:
+            return make(Intent.eligibility, standard, facts=facts)
         if previous.intent in (Intent.knowledge, Intent.followup) and previous.query:
             query = previous.query
             if standard and previous.standard and previous.program == program:
@@ -186,40 +173,11 @@ def route(
                 query = f"{query} {kb.standard(standard).title}"
             elif not switched_program and not switched_role:
                 query = f"{previous.query} {text}"
-            return Route(
-                Intent.followup,
-                program,
-                role,
-                standard or (previous.standard if not switched_program else None),
-                query=query,
-                switched_program=switched_program,
-                switched_role=switched_role,
-            )
+            kept = standard or (previous.standard if not switched_program else None)
+            return make(Intent.followup, kept, query=query)
 
     if (switched_program or switched_role) and len(text.split()) <= 6 and previous is None:
-        return Route(
-            Intent.out_of_scope,
-            program,
-            role,
-            query=text,
-            switched_program=switched_program,
-            switched_role=switched_role,
-        )
-    if _GREETING.match(text) or (not _DOMAIN.search(text) and named is None and standard is None):
-        return Route(
-            Intent.out_of_scope,
-            program,
-            role,
-            query=text,
-            switched_program=switched_program,
-            switched_role=switched_role,
-        )
-    return Route(
-        Intent.knowledge,
-        program,
-        role,
-        standard,
-        query=text,
-        switched_program=switched_program,
-        switched_role=switched_role,
-    )
+        return make(Intent.out_of_scope)
+    if GREETING.match(text) or (not _DOMAIN.search(text) and named is None and standard is None):
+        return make(Intent.out_of_scope)
+    return make(Intent.knowledge, standard)

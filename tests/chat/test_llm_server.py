@@ -7,8 +7,6 @@ from __future__ import annotations
 import importlib.util
 import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -16,7 +14,7 @@ import pytest
 from app.chat.assistant import Assistant
 from app.chat.citations import validate_citations
 from app.config import Settings
-from tests.conftest import SHIPPED_KNOWLEDGE, free_port
+from tests.conftest import SHIPPED_KNOWLEDGE, free_port, wait_for_http
 
 pytestmark = [pytest.mark.llm, pytest.mark.slow]
 
@@ -57,17 +55,7 @@ def llama_server():
         stderr=subprocess.DEVNULL,
     )
     url = f"http://127.0.0.1:{port}/v1"
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"{url}/models", timeout=2) as response:
-                if response.status == 200:
-                    break
-        except OSError:
-            time.sleep(0.5)
-    else:
-        process.kill()
-        pytest.fail("llama.cpp server did not start")
+    wait_for_http(f"{url}/models", process, "llama.cpp server", timeout=120)
     yield url
     process.terminate()
     process.wait(timeout=30)

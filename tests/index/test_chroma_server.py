@@ -5,8 +5,6 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -15,7 +13,7 @@ from app.config import Settings
 from app.index.ingest import ingest
 from app.index.store import StoreUnavailableError, make_client
 from app.retrieval.service import search
-from tests.conftest import free_port
+from tests.conftest import free_port, wait_for_http
 
 pytestmark = [pytest.mark.slow, pytest.mark.server]
 
@@ -32,17 +30,7 @@ def chroma_server(tmp_path):
         env={"ANONYMIZED_TELEMETRY": "False", "PATH": "/usr/bin:/bin"},
     )
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"{url}/api/v2/heartbeat", timeout=1) as resp:
-                if resp.status == 200:
-                    break
-        except OSError:
-            time.sleep(0.3)
-    else:
-        proc.kill()
-        pytest.fail("chroma server did not start")
+    wait_for_http(f"{url}/api/v2/heartbeat", proc, "chroma server", timeout=60)
     yield url
     proc.terminate()
     proc.wait(timeout=10)
