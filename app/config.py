@@ -80,6 +80,10 @@ class Settings(BaseSettings):
     chat_history_turns: int = Field(
         default=20, ge=2, le=200, description="Turns of a conversation kept for follow-ups (older ones drop)."
     )
+    default_program: str = Field(default="cpt", description="Program a new workspace starts with in the app.")
+    max_upload_bytes: int = Field(
+        default=2 * 1024 * 1024, ge=1024, description="Largest narrative or upload accepted, in bytes."
+    )
     log_level: str = Field(default="WARNING", description="Python logging level.")
 
     @field_validator("log_level")
@@ -110,6 +114,14 @@ class Settings(BaseSettings):
     @property
     def chroma_dir(self) -> Path:
         return self.data_dir / "chroma"
+
+    @property
+    def database_path(self) -> Path:
+        return self.data_dir / "certprep.sqlite3"
+
+    @property
+    def uploads_dir(self) -> Path:
+        return self.data_dir / "uploads"
 
 
 @lru_cache(maxsize=1)

@@ -103,3 +103,14 @@ def classify_rows(rows: list[LogRow], window_start: date, window_end: date) -> l
             row.reason = "duplicate of an earlier row (same date, client, activity and hours)"
         seen.add(key)
     return rows
+
+
+def counted_over_time(rows: list[LogRow], window_start: date, window_end: date) -> list[tuple[date, float]]:
+    """Cumulative hours that count, by date: the curve a candidate watches climb toward the requirement."""
+    total = 0.0
+    points: dict[date, float] = {}
+    counted = [r for r in classify_rows(rows, window_start, window_end) if r.reason is None]
+    for row in sorted(counted, key=lambda r: r.day):
+        total += row.hours
+        points[row.day] = round(total, 2)
+    return sorted(points.items())

@@ -119,7 +119,8 @@ class NarrativeAnalyzer:
         self.kb = kb
         self.embedder = embedder
         self.model = model or load_model()
-        self.templates = load_templates(Path(prompts_dir), "analysis")
+        self.prompts_dir = Path(prompts_dir)
+        self.templates = load_templates(self.prompts_dir, "analysis")
         self.protos: ProgramPrototypes = program_prototypes(kb, embedder)
 
     # --- scoring -------------------------------------------------------------------------------

@@ -1,0 +1,33 @@
+"""A workspace's drafts seen together: each draft's last checked version, as one analysis."""
+
+from __future__ import annotations
+
+from app.knowledge.schema import KnowledgeBase
+from app.mapping.models import Analysis, ProjectResult
+from app.mapping.requirements import check_requirements, coverage
+from app.storage import Comment, Storage
+
+
+def latest_results(storage: Storage, workspace_id: int) -> list[tuple[int, ProjectResult]]:
+    """(draft id, its last analysis) for every draft that has been checked, in draft order."""
+    out = []
+    for draft in storage.drafts(workspace_id):
+        versions = [v for v in storage.versions(draft.id) if v.analysis]
+        if versions:
+            result = ProjectResult.model_validate(versions[-1].analysis)
+            out.append((draft.id, result.model_copy(update={"source": draft.title})))
+    return out
+
+
+def workspace_analysis(storage: Storage, kb: KnowledgeBase, workspace_id: int) -> Analysis:
+    projects = [p for _, p in latest_results(storage, workspace_id)]
+    return Analysis(
+        program=kb.program.id,
+        projects=projects,
+        coverage=coverage(kb, projects),
+        requirements=check_requirements(kb, projects) if projects else [],
+    )
+
+
+def workspace_comments(storage: Storage, workspace_id: int) -> dict[str, list[Comment]]:
+    return {d.title: storage.comments(d.id) for d in storage.drafts(workspace_id)}

@@ -1,0 +1,430 @@
+"""SQLite in the data directory: workspaces, drafts and their versions, analyses, comments, chat history
+and feedback.
+
+Why these choices: WAL so the UI can read while a save is written; one short connection per operation so
+any thread (Streamlit runs each session in its own) can use the store; every write in one transaction
+with ``synchronous=FULL`` so a save that returned is on disk even if the process is killed right after.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from app.storage.models import (
+    Attestation,
+    AttestationState,
+    Comment,
+    Conversation,
+    Draft,
+    DraftStatus,
+    Message,
+    Version,
+    Workspace,
+)
+
+SCHEMA_VERSION = 1
+MAX_TITLE = 200
+MAX_TEXT_CHARS = 2_000_000
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS workspaces (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    program TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS drafts (
+    id INTEGER PRIMARY KEY,
+    workspace_id INTEGER NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
+    title TEXT NOT NULL,
+    text TEXT NOT NULL DEFAULT '',
+    status TEXT NOT NULL DEFAULT 'draft',
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    UNIQUE (workspace_id, title)
+);
+CREATE TABLE IF NOT EXISTS versions (
+    id INTEGER PRIMARY KEY,
+    draft_id INTEGER NOT NULL REFERENCES drafts(id) ON DELETE CASCADE,
+    number INTEGER NOT NULL,
+    text TEXT NOT NULL,
+    analysis TEXT,
+    created_at TEXT NOT NULL,
+    UNIQUE (draft_id, number)
+);
+CREATE TABLE IF NOT EXISTS comments (
+    id INTEGER PRIMARY KEY,
+    draft_id INTEGER NOT NULL REFERENCES drafts(id) ON DELETE CASCADE,
+    standard_id TEXT,
+    author TEXT NOT NULL,
+    text TEXT NOT NULL,
+    created_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS conversations (
+    id INTEGER PRIMARY KEY,
+    workspace_id INTEGER NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
+    program TEXT NOT NULL,
+    role TEXT NOT NULL,
+    title TEXT NOT NULL DEFAULT '',
+    facts TEXT NOT NULL DEFAULT '{}',
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS messages (
+    id INTEGER PRIMARY KEY,
+    conversation_id INTEGER NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+    speaker TEXT NOT NULL CHECK (speaker IN ('user', 'assistant')),
+    text TEXT NOT NULL,
+    meta TEXT NOT NULL DEFAULT '{}',
+    feedback INTEGER CHECK (feedback IN (0, 1)),
+    created_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS attestations (
+    id INTEGER PRIMARY KEY,
+    workspace_id INTEGER NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
+    project TEXT NOT NULL,
+    name TEXT NOT NULL,
+    relation TEXT NOT NULL,
+    state TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS settings (
+    workspace_id INTEGER NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
+    key TEXT NOT NULL,
+    value TEXT NOT NULL,
+    PRIMARY KEY (workspace_id, key)
+);
+CREATE INDEX IF NOT EXISTS drafts_by_workspace ON drafts(workspace_id);
+CREATE INDEX IF NOT EXISTS versions_by_draft ON versions(draft_id);
+CREATE INDEX IF NOT EXISTS messages_by_conversation ON messages(conversation_id);
+"""
+
+
+class StorageError(ValueError):
+    """A request the store refuses (unknown id, duplicate name, text too long); the message says which."""
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="microseconds")
+
+
+def _title(value: str, what: str) -> str:
+    value = (value or "").strip()
+    if not value:
+        raise StorageError(f"the {what} needs a name")
+    if len(value) > MAX_TITLE:
+        raise StorageError(f"the {what} name is {len(value)} characters; the limit is {MAX_TITLE}")
+    return value
+
+
+def _text(value: str) -> str:
+    if len(value) > MAX_TEXT_CHARS:
+        raise StorageError(f"the text is {len(value):,} characters; the limit is {MAX_TEXT_CHARS:,}")
+    return value
+
+
+class Storage:
+    """The application's database. Cheap to create; safe to share between threads."""
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with self._connect() as conn:
+            conn.execute("PRAGMA journal_mode=WAL")
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            if version > SCHEMA_VERSION:
+                raise StorageError(
+                    f"{self.path}: written by a newer certprep (schema {version}, this one knows {SCHEMA_VERSION})"
+                )
+            conn.executescript(_SCHEMA)
+            conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+
+    @contextmanager
+    def _connect(self) -> Iterator[sqlite3.Connection]:
+        conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+        try:
+            conn.row_factory = sqlite3.Row
+            conn.execute("PRAGMA foreign_keys=ON")
+            conn.execute("PRAGMA synchronous=FULL")
+            yield conn
+        finally:
+            conn.close()
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        with self._connect() as conn:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+
+    def _rows(self, sql: str, *args: Any) -> list[sqlite3.Row]:
+        with self._connect() as conn:
+            return conn.execute(sql, args).fetchall()
+
+    def integrity_check(self) -> str:
+        return self._rows("PRAGMA integrity_check")[0][0]
+
+    # Workspaces ---------------------------------------------------------------------------------------
+
+    def create_workspace(self, name: str, program: str) -> Workspace:
+        name = _title(name, "workspace")
+        now = _now()
+        try:
+            with self._write() as conn:
+                cur = conn.execute(
+                    "INSERT INTO workspaces(name, program, created_at, updated_at) VALUES (?, ?, ?, ?)",
+                    (name, program, now, now),
+                )
+        except sqlite3.IntegrityError as exc:
+            raise StorageError(f"a workspace named {name!r} already exists") from exc
+        return self.workspace(cur.lastrowid)
+
+    def workspaces(self) -> list[Workspace]:
+        return [Workspace(**dict(r)) for r in self._rows("SELECT * FROM workspaces ORDER BY updated_at DESC, id")]
+
+    def workspace(self, workspace_id: int) -> Workspace:
+        rows = self._rows("SELECT * FROM workspaces WHERE id = ?", workspace_id)
+        if not rows:
+            raise StorageError(f"no workspace with id {workspace_id}")
+        return Workspace(**dict(rows[0]))
+
+    def set_workspace_program(self, workspace_id: int, program: str) -> None:
+        with self._write() as conn:
+            conn.execute(
+                "UPDATE workspaces SET program = ?, updated_at = ? WHERE id = ?", (program, _now(), workspace_id)
+            )
+
+    def get_setting(self, workspace_id: int, key: str, default: Any = None) -> Any:
+        rows = self._rows("SELECT value FROM settings WHERE workspace_id = ? AND key = ?", workspace_id, key)
+        return json.loads(rows[0][0]) if rows else default
+
+    def set_setting(self, workspace_id: int, key: str, value: Any) -> None:
+        with self._write() as conn:
+            conn.execute(
+                "INSERT INTO settings(workspace_id, key, value) VALUES (?, ?, ?) "
+                "ON CONFLICT(workspace_id, key) DO UPDATE SET value = excluded.value",
+                (workspace_id, key, json.dumps(value)),
+            )
+
+    # Drafts and versions ------------------------------------------------------------------------------
+
+    def create_draft(self, workspace_id: int, title: str, text: str = "") -> Draft:
+        title = _title(title, "draft")
+        now = _now()
+        self.workspace(workspace_id)
+        try:
+            with self._write() as conn:
+                cur = conn.execute(
+                    "INSERT INTO drafts(workspace_id, title, text, created_at, updated_at) VALUES (?, ?, ?, ?, ?)",
+                    (workspace_id, title, _text(text), now, now),
+                )
+                conn.execute("UPDATE workspaces SET updated_at = ? WHERE id = ?", (now, workspace_id))
+        except sqlite3.IntegrityError as exc:
+            raise StorageError(f"this workspace already has a draft named {title!r}") from exc
+        return self.draft(cur.lastrowid)
+
+    def drafts(self, workspace_id: int) -> list[Draft]:
+        rows = self._rows("SELECT * FROM drafts WHERE workspace_id = ? ORDER BY id", workspace_id)
+        return [Draft(**dict(r)) for r in rows]
+
+    def draft(self, draft_id: int) -> Draft:
+        rows = self._rows("SELECT * FROM drafts WHERE id = ?", draft_id)
+        if not rows:
+            raise StorageError(f"no draft with id {draft_id}")
+        return Draft(**dict(rows[0]))
+
+    def save_text(self, draft_id: int, text: str) -> Draft:
+        """Autosave: the working text, without making a version."""
+        with self._write() as conn:
+            cur = conn.execute(
+                "UPDATE drafts SET text = ?, updated_at = ? WHERE id = ?", (_text(text), _now(), draft_id)
+            )
+            if cur.rowcount == 0:
+                raise StorageError(f"no draft with id {draft_id}")
+        return self.draft(draft_id)
+
+    def rename_draft(self, draft_id: int, title: str) -> None:
+        title = _title(title, "draft")
+        try:
+            with self._write() as conn:
+                conn.execute("UPDATE drafts SET title = ?, updated_at = ? WHERE id = ?", (title, _now(), draft_id))
+        except sqlite3.IntegrityError as exc:
+            raise StorageError(f"this workspace already has a draft named {title!r}") from exc
+
+    def set_status(self, draft_id: int, status: DraftStatus | str) -> None:
+        try:
+            status = DraftStatus(status)
+        except ValueError as exc:
+            known = ", ".join(s.value for s in DraftStatus)
+            raise StorageError(f"unknown status {status!r} (known: {known})") from exc
+        with self._write() as conn:
+            conn.execute("UPDATE drafts SET status = ?, updated_at = ? WHERE id = ?", (status.value, _now(), draft_id))
+
+    def delete_draft(self, draft_id: int) -> None:
+        with self._write() as conn:
+            conn.execute("DELETE FROM drafts WHERE id = ?", (draft_id,))
+
+    def save_version(self, draft_id: int, text: str, analysis: dict | None = None) -> Version:
+        """A numbered snapshot of the draft (and its analysis); also becomes the working text."""
+        text = _text(text)
+        now = _now()
+        with self._write() as conn:
+            if not conn.execute("SELECT 1 FROM drafts WHERE id = ?", (draft_id,)).fetchone():
+                raise StorageError(f"no draft with id {draft_id}")
+            number = conn.execute(
+                "SELECT COALESCE(MAX(number), 0) + 1 FROM versions WHERE draft_id = ?", (draft_id,)
+            ).fetchone()[0]
+            cur = conn.execute(
+                "INSERT INTO versions(draft_id, number, text, analysis, created_at) VALUES (?, ?, ?, ?, ?)",
+                (draft_id, number, text, json.dumps(analysis) if analysis is not None else None, now),
+            )
+            conn.execute("UPDATE drafts SET text = ?, updated_at = ? WHERE id = ?", (text, now, draft_id))
+        return self._version(cur.lastrowid)
+
+    def _version(self, version_id: int) -> Version:
+        row = dict(self._rows("SELECT * FROM versions WHERE id = ?", version_id)[0])
+        row["analysis"] = json.loads(row["analysis"]) if row["analysis"] else None
+        return Version(**row)
+
+    def versions(self, draft_id: int) -> list[Version]:
+        rows = self._rows("SELECT id FROM versions WHERE draft_id = ? ORDER BY number", draft_id)
+        return [self._version(r["id"]) for r in rows]
+
+    # Mentor comments ----------------------------------------------------------------------------------
+
+    def add_comment(self, draft_id: int, author: str, text: str, standard_id: str | None = None) -> Comment:
+        text = (text or "").strip()
+        if not text:
+            raise StorageError("the comment is empty")
+        author = _title(author or "mentor", "author")
+        with self._write() as conn:
+            if not conn.execute("SELECT 1 FROM drafts WHERE id = ?", (draft_id,)).fetchone():
+                raise StorageError(f"no draft with id {draft_id}")
+            cur = conn.execute(
+                "INSERT INTO comments(draft_id, standard_id, author, text, created_at) VALUES (?, ?, ?, ?, ?)",
+                (draft_id, standard_id, author, _text(text), _now()),
+            )
+        return Comment(**dict(self._rows("SELECT * FROM comments WHERE id = ?", cur.lastrowid)[0]))
+
+    def comments(self, draft_id: int) -> list[Comment]:
+        rows = self._rows("SELECT * FROM comments WHERE draft_id = ? ORDER BY id", draft_id)
+        return [Comment(**dict(r)) for r in rows]
+
+    # Chat ---------------------------------------------------------------------------------------------
+
+    def create_conversation(self, workspace_id: int, program: str, role: str) -> Conversation:
+        now = _now()
+        with self._write() as conn:
+            cur = conn.execute(
+                "INSERT INTO conversations(workspace_id, program, role, created_at, updated_at) VALUES (?, ?, ?, ?, ?)",
+                (workspace_id, program, role, now, now),
+            )
+        return self.conversation(cur.lastrowid)
+
+    def conversation(self, conversation_id: int) -> Conversation:
+        rows = self._rows("SELECT * FROM conversations WHERE id = ?", conversation_id)
+        if not rows:
+            raise StorageError(f"no conversation with id {conversation_id}")
+        row = dict(rows[0])
+        row["facts"] = json.loads(row["facts"])
+        return Conversation(**row)
+
+    def conversations(self, workspace_id: int) -> list[Conversation]:
+        rows = self._rows(
+            "SELECT id FROM conversations WHERE workspace_id = ? ORDER BY updated_at DESC, id DESC", workspace_id
+        )
+        return [self.conversation(r["id"]) for r in rows]
+
+    def update_conversation(
+        self, conversation_id: int, *, program: str | None = None, role: str | None = None, facts: dict | None = None
+    ) -> None:
+        current = self.conversation(conversation_id)
+        with self._write() as conn:
+            conn.execute(
+                "UPDATE conversations SET program = ?, role = ?, facts = ?, updated_at = ? WHERE id = ?",
+                (
+                    program or current.program,
+                    role or current.role,
+                    json.dumps(facts if facts is not None else current.facts),
+                    _now(),
+                    conversation_id,
+                ),
+            )
+
+    def add_message(self, conversation_id: int, speaker: str, text: str, meta: dict | None = None) -> Message:
+        now = _now()
+        with self._write() as conn:
+            if not conn.execute("SELECT 1 FROM conversations WHERE id = ?", (conversation_id,)).fetchone():
+                raise StorageError(f"no conversation with id {conversation_id}")
+            cur = conn.execute(
+                "INSERT INTO messages(conversation_id, speaker, text, meta, created_at) VALUES (?, ?, ?, ?, ?)",
+                (conversation_id, speaker, _text(text), json.dumps(meta or {}), now),
+            )
+            if speaker == "user":
+                conn.execute(
+                    "UPDATE conversations SET title = CASE WHEN title = '' THEN ? ELSE title END, updated_at = ? "
+                    "WHERE id = ?",
+                    (text.strip()[:80], now, conversation_id),
+                )
+        return self._message(cur.lastrowid)
+
+    def _message(self, message_id: int) -> Message:
+        row = dict(self._rows("SELECT * FROM messages WHERE id = ?", message_id)[0])
+        row["meta"] = json.loads(row["meta"])
+        return Message(**row)
+
+    def messages(self, conversation_id: int) -> list[Message]:
+        rows = self._rows("SELECT id FROM messages WHERE conversation_id = ? ORDER BY id", conversation_id)
+        return [self._message(r["id"]) for r in rows]
+
+    def set_feedback(self, message_id: int, helpful: bool | None) -> None:
+        value = None if helpful is None else int(bool(helpful))
+        with self._write() as conn:
+            cur = conn.execute(
+                "UPDATE messages SET feedback = ? WHERE id = ? AND speaker = 'assistant'", (value, message_id)
+            )
+            if cur.rowcount == 0:
+                raise StorageError(f"no assistant message with id {message_id}")
+
+    # CPT attestation tracker --------------------------------------------------------------------------
+
+    def attestations(self, workspace_id: int) -> list[Attestation]:
+        rows = self._rows("SELECT * FROM attestations WHERE workspace_id = ? ORDER BY project, id", workspace_id)
+        return [Attestation(**dict(r)) for r in rows]
+
+    def replace_attestations(self, workspace_id: int, entries: list[dict]) -> list[Attestation]:
+        """The tracker is edited as a table: the whole table is saved at once, or nothing is."""
+        clean = []
+        for n, entry in enumerate(entries, 1):
+            project = str(entry.get("project") or "").strip()
+            name = str(entry.get("name") or "").strip()
+            if not project and not name:
+                continue
+            if not project or not name:
+                raise StorageError(f"attestation row {n}: both the project and the attester's name are needed")
+            try:
+                state = AttestationState(str(entry.get("state") or AttestationState.to_request.value))
+            except ValueError as exc:
+                known = ", ".join(s.value for s in AttestationState)
+                raise StorageError(f"attestation row {n}: unknown state {entry.get('state')!r} ({known})") from exc
+            relation = str(entry.get("relation") or "client").strip().lower().replace(" ", "_")
+            clean.append((workspace_id, project[:MAX_TITLE], name[:MAX_TITLE], relation[:50], state.value, _now()))
+        with self._write() as conn:
+            conn.execute("DELETE FROM attestations WHERE workspace_id = ?", (workspace_id,))
+            conn.executemany(
+                "INSERT INTO attestations(workspace_id, project, name, relation, state, updated_at) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                clean,
+            )
+        return self.attestations(workspace_id)

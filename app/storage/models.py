@@ -1,0 +1,88 @@
+"""What the database hands back: plain pydantic records, so the UI never touches SQL rows."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+
+class DraftStatus(StrEnum):
+    draft = "draft"
+    for_review = "for review"
+    approved = "approved"
+
+
+class AttestationState(StrEnum):
+    to_request = "to request"
+    requested = "requested"
+    received = "received"
+    signed = "signed"
+
+
+class Workspace(BaseModel):
+    id: int
+    name: str
+    program: str
+    created_at: str
+    updated_at: str
+
+
+class Draft(BaseModel):
+    id: int
+    workspace_id: int
+    title: str
+    text: str
+    status: DraftStatus
+    created_at: str
+    updated_at: str
+
+
+class Version(BaseModel):
+    id: int
+    draft_id: int
+    number: int
+    text: str
+    analysis: dict[str, Any] | None = Field(default=None, description="The project's analysis when saved.")
+    created_at: str
+
+
+class Comment(BaseModel):
+    id: int
+    draft_id: int
+    standard_id: str | None
+    author: str
+    text: str
+    created_at: str
+
+
+class Conversation(BaseModel):
+    id: int
+    workspace_id: int
+    program: str
+    role: str
+    title: str
+    facts: dict[str, Any] = Field(default_factory=dict)
+    created_at: str
+    updated_at: str
+
+
+class Message(BaseModel):
+    id: int
+    conversation_id: int
+    speaker: str
+    text: str
+    meta: dict[str, Any] = Field(default_factory=dict, description="Citations, chunk ids, intent, standard…")
+    feedback: int | None = Field(default=None, description="1 = helpful, 0 = not helpful, None = no rating.")
+    created_at: str
+
+
+class Attestation(BaseModel):
+    id: int
+    workspace_id: int
+    project: str
+    name: str
+    relation: str
+    state: AttestationState
+    updated_at: str

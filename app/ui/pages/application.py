@@ -1,0 +1,250 @@
+"""Application: the eligibility checklist from the rules engine. CPO: the hours log, counted over time.
+CPT: experience, the projects x standards matrix and the attestation tracker. Everything entered here
+is saved with the workspace."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+from pydantic import ValidationError
+
+from app.eligibility.check import ApplicationCheck, check_cpo_facts, check_cpt_facts
+from app.eligibility.cpo import EDUCATION_LEVELS, CpoFacts, Substitution
+from app.eligibility.cpt import AttestationFact, CptFacts, CptProject, RoleSpan
+from app.eligibility.dates import parse_date
+from app.eligibility.hours_log import HoursLogError, counted_over_time, parse_hours_log
+from app.reports.check_text import group_rejected
+from app.reports.gap_report import table_csv
+from app.reports.workspace import latest_results
+from app.storage import AttestationState, StorageError
+from app.ui.context import Context, sidebar
+from app.ui.render import heatmap, literal, matrix_frame
+
+
+def _checklist(check: ApplicationCheck) -> None:
+    verdict = "meets every requirement checked" if check.eligible else "does not yet meet every requirement"
+    (st.success if check.eligible else st.warning)(f"This application {verdict}.")
+    for req in check.requirements:
+        flag = " — *rule uncertain: check the current handbook*" if req.uncertain else ""
+        icon = "✅" if req.met else "❌"
+        st.markdown(f"{icon} **{literal(req.title)}**: {literal(req.detail)}{flag}  \n*source: {literal(req.source)}*")
+    for warning in check.warnings:
+        st.info(warning)
+
+
+def _common(ctx: Context) -> tuple[dt.date, bool]:
+    saved = ctx.storage.get_setting(ctx.workspace.id, "application", {})
+    default_day = parse_date(saved["applied_on"]) if saved.get("applied_on") else dt.date.today()
+    c1, c2 = st.columns(2)
+    applied_on = c1.date_input("Application date", value=default_day, key="applied-on")
+    ethics = c2.checkbox("I agree to the Code of Ethics", value=saved.get("ethics", False), key="ethics")
+    return applied_on, ethics
+
+
+def _save(ctx: Context, **values) -> None:
+    saved = ctx.storage.get_setting(ctx.workspace.id, "application", {})
+    saved.update(values)
+    ctx.storage.set_setting(ctx.workspace.id, "application", saved)
+
+
+def _hours_chart(points: list[tuple[dt.date, float]], required: float, extra: float) -> None:
+    if not points:
+        return
+    frame = pd.DataFrame({"date": [p[0] for p in points], "hours that count": [p[1] + extra for p in points]})
+    line = alt.Chart(frame).mark_line(point=True).encode(x="date:T", y="hours that count:Q")
+    rule = (
+        alt.Chart(pd.DataFrame({"required": [required]}))
+        .mark_rule(strokeDash=[6, 4], color="#b71c1c")
+        .encode(y="required:Q")
+    )
+    st.altair_chart(line + rule, width="stretch")
+    st.caption(
+        f"Paid hours in the window, cumulative, plus {extra:g} substitute or degree hours; dashed line: "
+        f"the {required:,.0f} hours required."
+    )
+
+
+def _cpo(ctx: Context) -> None:
+    saved = ctx.storage.get_setting(ctx.workspace.id, "application", {})
+    applied_on, ethics = _common(ctx)
+    education = st.selectbox(
+        "Highest education",
+        EDUCATION_LEVELS,
+        index=EDUCATION_LEVELS.index(saved.get("education", "none")),
+        format_func=lambda e: e.replace("_", " "),
+        key="education",
+    )
+    upload = st.file_uploader("Hours log (CSV: date, client, activity, hours, paid)", type=["csv"], key="hours-log")
+    csv_text = saved.get("hours_csv")
+    if upload is not None:
+        raw = upload.getvalue()
+        if len(raw) > ctx.settings.max_upload_bytes:
+            st.error(f"{upload.name}: over the {ctx.settings.max_upload_bytes / 1_048_576:.1f} MB limit")
+        else:
+            try:
+                csv_text = raw.decode("utf-8-sig")
+            except UnicodeDecodeError:
+                csv_text = raw.decode("cp1252", errors="replace")
+                st.info(f"{upload.name}: not UTF-8; read as Windows-1252")
+    st.markdown("**Substitute hours** (continuing education, writing or speaking, …)")
+    subs = st.data_editor(
+        pd.DataFrame(saved.get("substitutions") or [], columns=["category", "hours", "date", "note"]).astype(
+            {"category": "string", "date": "string", "note": "string"}
+        ),
+        num_rows="dynamic",
+        key="substitutions",
+        width="stretch",
+    )
+    substitutions, problems = [], []
+    for n, row in enumerate(subs.to_dict("records"), 1):
+        if not any(str(v).strip() for v in row.values() if v is not None and not pd.isna(v)):
+            continue
+        try:
+            substitutions.append(
+                Substitution(
+                    category=str(row.get("category") or "").strip(),
+                    hours=float(row.get("hours")),
+                    date=parse_date(str(row["date"])) if row.get("date") and not pd.isna(row["date"]) else None,
+                    note=None if pd.isna(row.get("note")) else row.get("note"),
+                )
+            )
+        except (ValueError, TypeError, ValidationError):
+            problems.append(f"substitute row {n}: needs a category, a number of hours and a YYYY-MM-DD date")
+    for problem in problems:
+        st.error(problem)
+    rows = None
+    if csv_text:
+        try:
+            rows = parse_hours_log(csv_text, upload.name if upload else "hours log")
+        except HoursLogError as exc:
+            for problem in exc.problems:
+                st.error(problem)
+    _save(
+        ctx,
+        applied_on=applied_on.isoformat(),
+        ethics=ethics,
+        education=education,
+        hours_csv=csv_text,
+        substitutions=[s.model_dump(mode="json") for s in substitutions],
+    )
+    facts = CpoFacts(
+        applied_on=applied_on, education=education, ethics_agreed=ethics, hours_rows=rows, substitutions=substitutions
+    )
+    check = check_cpo_facts(ctx.kb, facts)
+    _checklist(check)
+    if check.hours and rows is not None:
+        hours = check.hours
+        start, end = parse_date(hours.window_start), parse_date(hours.window_end)
+        st.subheader("Hours that count over time")
+        _hours_chart(
+            counted_over_time(rows, start, end), hours.required, hours.substitute_counted + hours.degree_credit
+        )
+        if hours.rejected_rows:
+            st.subheader(f"Rows that do not count ({len(hours.rejected_rows)})")
+            table = [
+                {"reason": reason, "rows (line numbers)": ", ".join(map(str, lines)), "hours": amount}
+                for reason, lines, amount in group_rejected(hours.rejected_rows)
+            ]
+            st.dataframe(pd.DataFrame(table), hide_index=True, width="stretch", key="rejected")
+            st.download_button(
+                "Rejected rows (.csv)",
+                table_csv(["line", "reason", "hours"], [[r.row, r.reason, r.hours] for r in hours.rejected_rows]),
+                "rejected-rows.csv",
+                "text/csv",
+            )
+
+
+def _cpt(ctx: Context) -> None:
+    saved = ctx.storage.get_setting(ctx.workspace.id, "application", {})
+    applied_on, ethics = _common(ctx)
+    st.markdown("**Experience** (months as YYYY-MM; leave the end empty for a current role)")
+    roles_frame = st.data_editor(
+        pd.DataFrame(saved.get("roles") or [], columns=["role", "start", "end"]).astype("string"),
+        num_rows="dynamic",
+        key="roles",
+        width="stretch",
+    )
+    roles, problems = [], []
+    for n, row in enumerate(roles_frame.to_dict("records"), 1):
+        values = {
+            k: (None if v is None or pd.isna(v) or not str(v).strip() else str(v).strip()) for k, v in row.items()
+        }
+        if not any(values.values()):
+            continue
+        if not values.get("start") or not values["start"][:4].isdigit() or len(values["start"]) != 7:
+            problems.append(f"experience row {n}: the start must be a month as YYYY-MM")
+            continue
+        roles.append(RoleSpan(role=values.get("role") or "role", start=values["start"], end=values.get("end")))
+    for problem in problems:
+        st.error(problem)
+    results = latest_results(ctx.storage, ctx.workspace.id)
+    st.subheader("Projects x standards")
+    heatmap(matrix_frame([(p.source, p) for _, p in results]), key="cpt-matrix")
+    st.subheader("Attestation tracker")
+    titles = [p.source for _, p in results] or [d.title for d in ctx.storage.drafts(ctx.workspace.id)]
+    tracker = pd.DataFrame(
+        [
+            a.model_dump(include={"project", "name", "relation", "state"})
+            for a in ctx.storage.attestations(ctx.workspace.id)
+        ],
+        columns=["project", "name", "relation", "state"],
+    )
+    edited = st.data_editor(
+        tracker,
+        num_rows="dynamic",
+        key="attestations",
+        width="stretch",
+        column_config={
+            "project": st.column_config.SelectboxColumn("project", options=titles, required=True),
+            "relation": st.column_config.SelectboxColumn(
+                "relation", options=["client", "internal_client", "external_client", "supervisor", "peer"]
+            ),
+            "state": st.column_config.SelectboxColumn(
+                "state", options=[s.value for s in AttestationState], default=AttestationState.to_request.value
+            ),
+        },
+    )
+    if st.button("Save attestations", key="save-attestations"):
+        try:
+            ctx.storage.replace_attestations(ctx.workspace.id, edited.to_dict("records"))
+            st.toast("Attestations saved.")
+        except StorageError as exc:
+            st.error(str(exc))
+    _save(ctx, applied_on=applied_on.isoformat(), ethics=ethics, roles=[r.model_dump() for r in roles])
+    attestations = ctx.storage.attestations(ctx.workspace.id)
+    projects = [
+        CptProject(
+            title=result.source,
+            analysis=result,
+            attestations=[
+                AttestationFact(name=a.name, relation=a.relation, signed=a.state is AttestationState.signed)
+                for a in attestations
+                if a.project == result.source
+            ],
+        )
+        for _, result in results
+    ]
+    st.subheader("Eligibility checklist")
+    _checklist(
+        check_cpt_facts(
+            ctx.kb, CptFacts(applied_on=applied_on, experience=roles, ethics_agreed=ethics, projects=projects)
+        )
+    )
+
+
+def page() -> None:
+    ctx = sidebar()
+    st.title(f"Application: {ctx.kb.program.short_name}")
+    st.caption("Checked against the rules in the knowledge base; each verdict names its rule and source.")
+    if ctx.program == "cpo":
+        _cpo(ctx)
+    elif ctx.program == "cpt":
+        _cpt(ctx)
+    else:
+        st.info(f"certprep has no eligibility rules for {ctx.kb.program.short_name} yet.")
+
+
+page()

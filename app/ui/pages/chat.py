@@ -1,0 +1,137 @@
+"""Chat: ask about standards, ethics and eligibility; every answer shows its sources."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from app.chat.models import Session
+from app.storage import Conversation, Message
+from app.ui import resources
+from app.ui.context import Context, sidebar
+from app.ui.render import literal
+
+
+def _conversation(ctx: Context) -> Conversation:
+    key = f"conversation-{ctx.workspace.id}"
+    if key in st.session_state:
+        try:
+            return ctx.storage.conversation(st.session_state[key])
+        except ValueError:
+            del st.session_state[key]
+    existing = ctx.storage.conversations(ctx.workspace.id)
+    conversation = existing[0] if existing else ctx.storage.create_conversation(ctx.workspace.id, ctx.program, ctx.role)
+    st.session_state[key] = conversation.id
+    return conversation
+
+
+def _session(ctx: Context, conversation: Conversation) -> Session:
+    """The assistant's memory of this conversation, restored from the database."""
+    saved = conversation.facts.get("session")
+    session = Session.model_validate(saved) if saved else resources.assistant().new_session(ctx.program, ctx.role)
+    session.program, session.role = ctx.program, ctx.role
+    session.max_turns = ctx.settings.chat_history_turns
+    return session
+
+
+def _citations(message: Message) -> None:
+    for n, cite in enumerate(message.meta.get("citations", []), 1):
+        flag = " · ⚠ uncertain: check the current handbook" if cite.get("confidence") == "uncertain" else ""
+        with st.expander(f"[{n}] {cite.get('title')} · {cite.get('kind')}{flag}"):
+            st.markdown(literal(cite.get("text", "")))
+            st.caption(
+                f"source {cite.get('source')} · kind {cite.get('kind')} · confidence {cite.get('confidence')}"
+                + (f" · {cite.get('note')}" if cite.get("note") else "")
+                + f" · chunk {cite.get('id')}"
+            )
+
+
+def _save_feedback(ctx: Context, message_id: int) -> None:
+    value = st.session_state.get(f"feedback-{message_id}")
+    ctx.storage.set_feedback(message_id, None if value is None else value == 1)
+
+
+def _show(ctx: Context, message: Message) -> None:
+    with st.chat_message(message.speaker):
+        st.markdown(literal(message.text))
+        for notice in message.meta.get("notices", []):
+            st.caption(notice)
+        if message.speaker == "assistant":
+            _citations(message)
+            if message.meta.get("citations"):
+                st.feedback(
+                    "thumbs",
+                    key=f"feedback-{message.id}",
+                    default=message.feedback,
+                    on_change=_save_feedback,
+                    args=(ctx, message.id),
+                )
+
+
+def _answer(ctx: Context, conversation: Conversation, question: str) -> None:
+    assistant = resources.assistant()
+    session = _session(ctx, conversation)
+    user = ctx.storage.add_message(conversation.id, "user", question)
+    _show(ctx, user)
+    with st.chat_message("assistant"):
+        placeholder = st.empty()
+        shown, reply = "", None
+        for event in assistant.stream(question, session):
+            if event.kind == "token":
+                shown += event.text
+                placeholder.markdown(literal(shown) + " ▌")
+            elif event.kind == "replace":
+                shown = event.text
+                placeholder.markdown(literal(shown))
+            elif event.kind == "done":
+                reply = event.reply
+        placeholder.empty()
+    assert reply is not None
+    meta = {
+        "citations": [c.model_dump() for c in reply.citations],
+        "chunk_ids": [c.id for c in reply.citations],
+        "intent": reply.intent.value,
+        "confidence": reply.confidence,
+        "notices": reply.notices,
+        "program": reply.program,
+        "role": reply.role.value,
+        "used_llm": reply.used_llm,
+    }
+    ctx.storage.add_message(conversation.id, "assistant", reply.text, meta)
+    ctx.storage.update_conversation(
+        conversation.id,
+        program=session.program,
+        role=session.role.value,
+        facts={"session": session.model_dump(mode="json")},
+    )
+    st.rerun()
+
+
+def page() -> None:
+    ctx = sidebar()
+    st.title("Ask certprep")
+    st.caption(
+        f"{ctx.kb.program.short_name}: standards, code of ethics and eligibility rules, each answer with its "
+        "sources. Paste a project paragraph to check it against the standards."
+    )
+    conversation = _conversation(ctx)
+    if st.sidebar.button("New conversation", icon="➕", width="stretch"):
+        created = ctx.storage.create_conversation(ctx.workspace.id, ctx.program, ctx.role)
+        st.session_state[f"conversation-{ctx.workspace.id}"] = created.id
+        st.rerun()
+    messages = ctx.storage.messages(conversation.id)
+    if not messages:
+        st.info(
+            "Try: *What does standard 6 expect?* · *Do unpaid hours count toward the CPO?* · "
+            "*I have 2 years of experience, can I apply for the CPT?*"
+        )
+    for message in messages:
+        _show(ctx, message)
+    question = st.chat_input(f"Ask about the {ctx.kb.program.short_name}…", max_chars=4000)
+    if question and question.strip():
+        try:
+            _answer(ctx, conversation, question)
+        except ValueError as exc:
+            st.error(str(exc))
+
+
+page()

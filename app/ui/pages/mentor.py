@@ -1,0 +1,76 @@
+"""Mentor review: the candidate's draft with its check, comments per standard, a review status, and
+questions to ask about each gap."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from app.mapping.coaching import coaching_questions
+from app.mapping.models import ProjectResult
+from app.storage import DraftStatus, StorageError
+from app.ui import resources
+from app.ui.context import sidebar
+from app.ui.exports import gap_report_downloads
+from app.ui.render import STATUS_LABEL, literal
+
+
+def page() -> None:
+    ctx = sidebar()
+    st.title("Mentor review")
+    drafts = ctx.storage.drafts(ctx.workspace.id)
+    if not ctx.kb.standards or not drafts:
+        st.info("No project drafts in this workspace yet: the candidate adds them on the Narrative check page.")
+        return
+    ids = [d.id for d in drafts]
+    draft_id = st.selectbox(
+        "Draft", ids, format_func=lambda i: next(f"{d.title} ({d.status.value})" for d in drafts if d.id == i)
+    )
+    draft = ctx.storage.draft(draft_id)
+    statuses = [s.value for s in DraftStatus]
+    status = st.segmented_control(
+        "Review status", statuses, default=draft.status.value, key=f"status-{draft.id}", selection_mode="single"
+    )
+    if status and status != draft.status.value:
+        ctx.storage.set_status(draft.id, status)
+        st.toast(f"Status: {status}")
+    versions = [v for v in ctx.storage.versions(draft.id) if v.analysis]
+    with st.expander("The draft as written", expanded=not versions):
+        st.markdown(literal(draft.text) if draft.text.strip() else "*empty*")
+    if not versions:
+        st.info("This draft has not been checked yet.")
+        return
+    result = ProjectResult.model_validate(versions[-1].analysis)
+    questions = coaching_questions(resources.analyzer(ctx.program), result)
+    comments = ctx.storage.comments(draft.id)
+    st.subheader("Standards, gaps first")
+    for standard in sorted(result.standards, key=lambda s: {"missing": 0, "partial": 1}.get(s.status, 2)):
+        with st.expander(f"{standard.id} {standard.title} — {STATUS_LABEL[standard.status]}"):
+            for ev in standard.evidence:
+                st.markdown(f"> {literal(ev.text)}")
+            if standard.id in questions:
+                st.markdown("**Questions to ask**")
+                st.markdown("\n".join(f"- {literal(q)}" for q in questions[standard.id]))
+            for comment in (c for c in comments if c.standard_id == standard.id):
+                st.markdown(f"💬 **{literal(comment.author)}**: {literal(comment.text)}")
+    st.subheader("Add a comment")
+    with st.form("comment", clear_on_submit=True):
+        options = [None, *[s.id for s in result.standards]]
+        standard_id = st.selectbox(
+            "About", options, format_func=lambda s: "the draft as a whole" if s is None else s, key="comment-standard"
+        )
+        author = st.text_input("Your name", value=st.session_state.get("mentor-name", "Mentor"), key="comment-author")
+        text = st.text_area("Comment", key="comment-text", max_chars=5000)
+        if st.form_submit_button("Add comment", key="comment-add"):
+            try:
+                ctx.storage.add_comment(draft.id, author, text, standard_id)
+                st.session_state["mentor-name"] = author
+                st.rerun()
+            except StorageError as exc:
+                st.error(str(exc))
+    general = [c for c in comments if c.standard_id is None]
+    for comment in general:
+        st.markdown(f"💬 **{literal(comment.author)}** (whole draft): {literal(comment.text)}")
+    gap_report_downloads(ctx, key="mentor-export")
+
+
+page()

@@ -1,0 +1,193 @@
+"""Narrative check: which standards each project demonstrates, where the evidence is, what to add."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from app.documents import DocumentError, read_bytes, read_text_input
+from app.mapping.compare import compare
+from app.mapping.models import ProjectResult
+from app.reports.workspace import latest_results, workspace_analysis
+from app.storage import Draft, StorageError
+from app.ui import resources
+from app.ui.context import Context, sidebar
+from app.ui.exports import gap_report_downloads
+from app.ui.render import STATUS_LABEL, heatmap, matrix_frame, requirements, standard_details
+
+UPLOAD_TYPES = ["txt", "md", "docx", "pdf"]
+
+
+def _text_key(draft_id: int) -> str:
+    return f"draft-text-{draft_id}"
+
+
+def _autosave(ctx: Context, draft_id: int) -> None:
+    try:
+        ctx.storage.save_text(draft_id, st.session_state[_text_key(draft_id)])
+        st.session_state["saved-note"] = "Draft saved."
+    except StorageError as exc:
+        st.session_state["draft-error"] = str(exc)
+
+
+def _check(ctx: Context, draft: Draft, text: str) -> None:
+    try:
+        document = read_text_input(text, source=draft.title)
+    except DocumentError as exc:
+        st.error(str(exc))
+        return
+    with st.status(f"Checking “{draft.title}” against the {ctx.kb.program.short_name} standards…") as status:
+        result = resources.analyzer(ctx.program).analyze(document)
+        ctx.storage.save_version(draft.id, text, result.model_dump(mode="json"))
+        status.update(label=f"Checked “{draft.title}”.", state="complete")
+
+
+def _select_draft(ctx: Context, drafts: list[Draft]) -> Draft | None:
+    ids = [d.id for d in drafts]
+    wanted = st.query_params.get("draft")
+    index = ids.index(int(wanted)) if wanted and wanted.isdigit() and int(wanted) in ids else len(ids) - 1
+    chosen = st.selectbox(
+        "Project draft",
+        ids,
+        index=index,
+        format_func=lambda i: next(f"{d.title} ({d.status.value})" for d in drafts if d.id == i),
+    )
+    st.query_params["draft"] = str(chosen)
+    return next(d for d in drafts if d.id == chosen)
+
+
+def _new_draft(ctx: Context) -> None:
+    with st.form("new-draft", clear_on_submit=True):
+        title = st.text_input(
+            "New project: a short title",
+            placeholder="e.g. Fewer repeat visits for broadband installs",
+            key="new-draft-title",
+        )
+        if st.form_submit_button("Add project", key="new-draft-add"):
+            try:
+                created = ctx.storage.create_draft(ctx.workspace.id, title)
+            except StorageError as exc:
+                st.error(str(exc))
+            else:
+                st.query_params["draft"] = str(created.id)
+                st.rerun()
+
+
+def _upload(ctx: Context, drafts: list[Draft]) -> None:
+    """An uploaded file becomes a draft named after the file (or a new version of it), checked at once."""
+    upload = st.file_uploader(
+        "Upload a narrative (.txt, .md, .docx, .pdf): it becomes a project draft and is checked at once",
+        type=UPLOAD_TYPES,
+        key="narrative-upload",
+    )
+    if upload is None or st.session_state.get("narrative-upload-done") == upload.file_id:
+        return
+    st.session_state["narrative-upload-done"] = upload.file_id
+    try:
+        document = read_bytes(upload.getvalue(), upload.name, ctx.settings.max_upload_bytes)
+    except DocumentError as exc:
+        st.error(str(exc))
+        return
+    if document.notice:
+        st.info(document.notice)
+    title = upload.name.rsplit(".", 1)[0] or upload.name
+    draft = next((d for d in drafts if d.title == title), None)
+    try:
+        draft = draft or ctx.storage.create_draft(ctx.workspace.id, title)
+    except StorageError as exc:
+        st.error(str(exc))
+        return
+    st.session_state[_text_key(draft.id)] = document.text
+    _check(ctx, draft, document.text)
+    st.query_params["draft"] = str(draft.id)
+    st.rerun()
+
+
+def _changes(ctx: Context, draft: Draft) -> None:
+    versions = [v for v in ctx.storage.versions(draft.id) if v.analysis]
+    if len(versions) < 2:
+        return
+    old, new = (ProjectResult.model_validate(v.analysis) for v in versions[-2:])
+    comparison = compare(ctx.program, old, new)
+    st.subheader(f"What changed since the last version (v{versions[-2].number} → v{versions[-1].number})")
+    rows = [
+        {
+            "standard": f"{c.id} {c.title}",
+            "change": {"improved": "▲ improved", "regressed": "▼ regressed"}.get(c.change, "= unchanged"),
+            "before": STATUS_LABEL[c.before],
+            "after": STATUS_LABEL[c.after],
+            "confidence change": f"{c.confidence_delta:+.2f}",
+            "criteria added": ", ".join(c.criteria_added),
+            "criteria lost": ", ".join(c.criteria_lost),
+        }
+        for c in comparison.standards
+    ]
+    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", key=f"changes-{draft.id}")
+
+
+def _draft_panel(ctx: Context, draft: Draft) -> None:
+    key = _text_key(draft.id)
+    if key not in st.session_state:
+        st.session_state[key] = draft.text
+    text = st.text_area(
+        "Project narrative (saved as you go; certprep never rewrites it)",
+        key=key,
+        height=320,
+        on_change=_autosave,
+        args=(ctx, draft.id),
+        max_chars=ctx.settings.max_upload_bytes,
+    )
+    if note := st.session_state.pop("saved-note", None):
+        st.caption(note)
+    if error := st.session_state.pop("draft-error", None):
+        st.error(error)
+    if st.button("Check this draft", type="primary", key=f"check-{draft.id}"):
+        if text != draft.text:
+            ctx.storage.save_text(draft.id, text)
+        _check(ctx, draft, text)
+    versions = [v for v in ctx.storage.versions(draft.id) if v.analysis]
+    if not versions:
+        st.info("Not checked yet: write or paste the narrative, then press **Check this draft**.")
+        return
+    latest = versions[-1]
+    if latest.text != st.session_state.get(key, draft.text):
+        st.warning("The text has changed since the last check; press **Check this draft** to update the results.")
+    result = ProjectResult.model_validate(latest.analysis)
+    for warning in result.warnings:
+        st.info(warning)
+    st.subheader(f"Standards in “{draft.title}” (version {latest.number}, {result.words} words)")
+    standard_details(result, latest.text, key=str(draft.id))
+    _changes(ctx, draft)
+
+
+def page() -> None:
+    ctx = sidebar()
+    st.title("Narrative check")
+    if not ctx.kb.standards:
+        st.info(f"The {ctx.kb.program.short_name} does not use project narratives; see the Application page.")
+        return
+    st.caption(
+        "For each project: which standards it really demonstrates, where the evidence is, and what a reviewer "
+        "will look for. Naming a standard is not evidence; describe the work."
+    )
+    drafts = ctx.storage.drafts(ctx.workspace.id)
+    _upload(ctx, drafts)
+    left, right = st.columns([3, 2])
+    with right:
+        _new_draft(ctx)
+    with left:
+        draft = _select_draft(ctx, drafts) if drafts else None
+    if draft is None:
+        st.info("Add a project or upload a narrative to start.")
+        return
+    _draft_panel(ctx, draft)
+    st.divider()
+    st.subheader("All projects side by side")
+    results = latest_results(ctx.storage, ctx.workspace.id)
+    heatmap(matrix_frame([(p.source, p) for _, p in results]), key="matrix")
+    analysis = workspace_analysis(ctx.storage, ctx.kb, ctx.workspace.id)
+    requirements(analysis)
+    gap_report_downloads(ctx, key="narrative-export")
+
+
+page()

@@ -1,0 +1,93 @@
+"""Pieces several pages draw. User text is always escaped: it shows literally, never as HTML or
+Markdown, and never changes the page."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from app.mapping.models import Analysis, ProjectResult, Status
+from app.reports.gap_report import escape_markdown
+
+STATUS_LABEL = {
+    Status.demonstrated: "✔ demonstrated",
+    Status.partial: "◐ partial",
+    Status.missing: "✘ missing",
+}
+STATUS_COLOUR = {
+    "✔ demonstrated": "background-color: #c8e6c9; color: #1b5e20",
+    "◐ partial": "background-color: #fff3c4; color: #6d4c00",
+    "✘ missing": "background-color: #ffcdd2; color: #b71c1c",
+}
+HIGHLIGHT = "orange"
+
+
+def literal(text: str) -> str:
+    """Markdown that shows ``text`` exactly, line breaks kept."""
+    return escape_markdown(text).replace("\n", "  \n")
+
+
+def matrix_frame(projects: list[tuple[str, ProjectResult]]) -> pd.DataFrame:
+    """Projects as rows, standards as columns, each cell the status in words (colour is only an aid)."""
+    if not projects:
+        return pd.DataFrame()
+    ids = [s.id for s in projects[0][1].standards]
+    data = {name: [STATUS_LABEL[p.status(i)] for i in ids] for name, p in projects}
+    return pd.DataFrame.from_dict(data, orient="index", columns=ids)
+
+
+def heatmap(frame: pd.DataFrame, key: str) -> None:
+    if frame.empty:
+        st.info("No checked drafts yet.")
+        return
+    styled = frame.style.map(lambda v: STATUS_COLOUR.get(v, ""))
+    st.dataframe(styled, key=key, width="stretch")
+    st.caption("✔ demonstrated · ◐ partial (named or thin) · ✘ missing")
+
+
+def requirements(analysis: Analysis) -> None:
+    for req in analysis.requirements:
+        flag = " — *the rule itself is uncertain; check the current handbook*" if req.uncertain else ""
+        line = f"**{'Met' if req.met else 'Not met'}** · {escape_markdown(req.id)}: {literal(req.detail)}{flag}"
+        (st.success if req.met else st.warning)(line)
+
+
+def highlighted(text: str, spans: list[tuple[int, int]]) -> str:
+    """The narrative as Markdown with the evidence spans on a coloured background."""
+    out, pos = [], 0
+    for start, end in sorted(spans):
+        if start < pos:
+            continue
+        out.append(literal(text[pos:start]))
+        inner = " ".join(escape_markdown(text[start:end]).split())
+        out.append(f":{HIGHLIGHT}-background[{inner}]")
+        pos = end
+    out.append(literal(text[pos:]))
+    return "".join(out)
+
+
+def standard_details(project: ProjectResult, text: str | None, key: str) -> None:
+    """Per standard: status, criteria met, suggestion, evidence; the evidence highlighted in the text."""
+    for result in sorted(project.standards, key=lambda r: {"missing": 0, "partial": 1}.get(r.status, 2)):
+        label = f"{result.id} {result.title} — {STATUS_LABEL[result.status]} ({result.confidence:.2f})"
+        with st.expander(label, expanded=False):
+            if result.suggestion:
+                st.markdown(f"**What a reviewer will look for:** {literal(result.suggestion)}")
+            if result.criteria_met:
+                st.markdown("**Criteria met:** " + ", ".join(escape_markdown(c) for c in result.criteria_met))
+            else:
+                st.markdown("**Criteria met:** none yet")
+            for ev in result.evidence:
+                st.markdown(f"> {literal(ev.text)}  \n*strength {ev.strength:.2f} · characters {ev.start}–{ev.end}*")
+    if text:
+        options = [s.id for s in project.standards if s.evidence]
+        if options:
+            chosen = st.selectbox(
+                "Highlight the evidence for",
+                options,
+                format_func=lambda i: next(f"{s.id} {s.title}" for s in project.standards if s.id == i),
+                key=f"highlight-{key}",
+            )
+            result = next(s for s in project.standards if s.id == chosen)
+            with st.container(border=True):
+                st.markdown(highlighted(text, [(e.start, e.end) for e in result.evidence]))

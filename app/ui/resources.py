@@ -1,0 +1,65 @@
+"""Heavy things loaded once per server process (``st.cache_resource``), keyed by the paths they read so
+a test or a reconfigured server never sees another data directory's objects."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import streamlit as st
+
+from app.config import Settings, get_settings
+
+
+def settings() -> Settings:
+    return get_settings()
+
+
+@st.cache_resource(show_spinner=False)
+def _storage(path: str):
+    from app.storage import Storage
+
+    return Storage(Path(path))
+
+
+def storage():
+    return _storage(str(settings().database_path))
+
+
+@st.cache_resource(show_spinner="Loading the knowledge base…")
+def _knowledge(knowledge_dir: str) -> dict:
+    from app.knowledge import load_knowledge
+
+    return load_knowledge(Path(knowledge_dir))
+
+
+def knowledge() -> dict:
+    return _knowledge(str(settings().knowledge_dir))
+
+
+@st.cache_resource(show_spinner="Loading the embedding model and the index (first visit only)…")
+def _assistant(data_dir: str, knowledge_dir: str):
+    from app.chat.assistant import Assistant
+    from app.index.ingest import index_exists, ingest
+
+    current = settings()
+    if not index_exists(current):
+        ingest(current)
+    assistant = Assistant(current)
+    assistant.retriever  # noqa: B018 - builds the BM25 index and opens the store now, not on the first question
+    return assistant
+
+
+def assistant():
+    current = settings()
+    return _assistant(str(current.data_dir), str(current.knowledge_dir))
+
+
+@st.cache_resource(show_spinner="Loading the narrative analyzer…")
+def _analyzer(knowledge_dir: str, program: str):
+    from app.mapping.service import get_analyzer
+
+    return get_analyzer(settings(), program)
+
+
+def analyzer(program: str):
+    return _analyzer(str(settings().knowledge_dir), program)
