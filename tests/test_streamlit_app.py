@@ -50,12 +50,30 @@ def test_serve_answers_health_endpoint(tmp_path, fixture_knowledge):
         proc.wait(timeout=20)
 
 
-def test_page_answers_a_question_with_cited_passages(monkeypatch, tmp_path, fixture_knowledge):
+def test_app_opens_on_chat_and_answers_with_cited_passages(monkeypatch, tmp_path, fixture_knowledge):
     monkeypatch.setenv("CERTPREP_KNOWLEDGE_DIR", str(fixture_knowledge))
-    at = AppTest.from_file(str(REPO_ROOT / "app/streamlit_app.py"), default_timeout=120)
+    monkeypatch.setenv("CERTPREP_DEFAULT_PROGRAM", "cwi")
+    at = AppTest.from_file(str(REPO_ROOT / "app/streamlit_app.py"), default_timeout=180)
     at.run()
     assert not at.exception
-    assert at.selectbox(key="program").value == "cwi"
-    at.text_input(key="question").input("How are rejected widgets handled?").run()
+    assert at.title[0].value == "Ask certprep"
+    at.chat_input[0].set_value("How are rejected widgets handled?").run()
     assert not at.exception
-    assert at.expander[0].label.startswith("[1] Standard 2: Report Nonconforming Widgets")
+    assert at.chat_message[1].expander[0].label.startswith("[1] Standard 2: Report Nonconforming Widgets")
+
+
+@pytest.mark.parametrize(
+    ("page", "title"),
+    [
+        ("narrative.py", "Narrative check"),
+        ("application.py", "Application: CPT"),
+        ("mentor.py", "Mentor review"),
+        ("screening.py", "Batch screening"),
+        ("knowledge.py", "Knowledge browser: CPT"),
+    ],
+)
+def test_every_page_is_reachable_from_the_navigation(page, title):
+    at = AppTest.from_file(str(REPO_ROOT / "app/streamlit_app.py"), default_timeout=180).run()
+    at.switch_page(str(REPO_ROOT / "app/ui/pages" / page)).run()
+    assert not at.exception
+    assert at.title[0].value == title

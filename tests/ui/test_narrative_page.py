@@ -1,0 +1,72 @@
+"""Narrative check page: paste or upload, the matrix, evidence highlighted, versions compared, exports."""
+
+from __future__ import annotations
+
+import pytest
+
+from app.config import REPO_ROOT
+from tests.ui.conftest import errors, frame, page
+
+pytestmark = pytest.mark.slow
+PROJECTS = REPO_ROOT / "examples" / "cpt" / "projects"
+
+
+def _check_key(at) -> str:
+    return next(b.key for b in at.button if (b.key or "").startswith("check-"))
+
+
+def test_paste_check_revise_and_compare(ui_settings, db):
+    at = page("narrative")
+    assert errors(at) == []
+    at.text_input(key="new-draft-title").set_value("Food waste")
+    at.button(key="new-draft-add").click().run()
+    draft = db.drafts(db.workspaces()[0].id)[0]
+    text = (PROJECTS / "food-waste.md").read_text()
+    at.text_area(key=f"draft-text-{draft.id}").set_value(text).run()
+    assert db.draft(draft.id).text == text, "autosaved when the text changed"
+
+    at.button(key=_check_key(at)).click().run()
+    assert errors(at) == []
+    labels = [e.label for e in at.expander]
+    assert "S6 Determine Cause — ✔ demonstrated" in " | ".join(labels)
+    assert labels[0].split(" — ")[1].startswith("✘ missing"), "gaps first"
+    matrix = frame(at, "S1")
+    assert list(matrix.index) == ["Food waste"] and matrix.loc["Food waste", "S6"] == "✔ demonstrated"
+    assert [b.label for b in at.get("download_button")][:4] == [
+        "Gap report (.md)",
+        "Gap report (.docx)",
+        "Gap report (.pdf)",
+        "Coverage matrix (.csv)",
+    ]
+    highlighted = [m.value for m in at.markdown if ":orange-background[" in m.value]
+    assert highlighted, "the chosen standard's evidence is highlighted in the narrative"
+
+    revised = text + "\n\nThe new sheet saved the plant 41,000 euros a year, against 6,000 euros of work by my team."
+    at.text_area(key=f"draft-text-{draft.id}").set_value(revised).run()
+    assert any("changed since the last check" in w.value for w in at.warning)
+    at.button(key=_check_key(at)).click().run()
+    changes = frame(at, "change")
+    assert list(changes.columns[:4]) == ["standard", "change", "before", "after"]
+    assert len(changes) == 10 and [v.number for v in db.versions(draft.id)] == [1, 2]
+
+
+def test_upload_becomes_a_checked_draft_and_script_shows_literally(ui_settings, db):
+    at = page("narrative")
+    data = (PROJECTS / "medication-errors.md").read_bytes() + b"\n\n<script>alert(1)</script> I measured the baseline."
+    at.file_uploader(key="narrative-upload").set_value(("medication-errors.md", data, "text/markdown")).run()
+    assert errors(at) == []
+    drafts = {d.title: d for d in db.drafts(db.workspaces()[0].id)}
+    assert "medication-errors" in drafts and db.versions(drafts["medication-errors"].id)[0].analysis
+    assert "medication-errors" in list(frame(at, "S1").index)
+    text = " ".join(m.value for m in at.markdown)
+    assert "<script>" not in text and "\\<script\\>" in text
+
+
+def test_bad_upload_and_empty_text_give_clear_errors(ui_settings, db):
+    at = page("narrative")
+    at.file_uploader(key="narrative-upload").set_value(("broken.pdf", b"%PDF-1.4 not really", "application/pdf")).run()
+    assert any(e.startswith("broken.pdf:") for e in errors(at))
+    at.text_input(key="new-draft-title").set_value("Empty one")
+    at.button(key="new-draft-add").click().run()
+    at.button(key=_check_key(at)).click().run()
+    assert any("the text is empty" in e for e in errors(at))

@@ -1,0 +1,116 @@
+"""Application, mentor review, batch screening and knowledge browser pages, each through its main flow."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from app.config import REPO_ROOT
+from app.documents import read_document
+from app.mapping.service import get_analyzer
+from tests.ui.conftest import errors, frame, page
+
+pytestmark = pytest.mark.slow
+EXAMPLES = REPO_ROOT / "examples"
+
+
+def _checked_draft(db, settings, workspace_id, path):
+    draft = db.create_draft(workspace_id, path.stem, path.read_text())
+    result = get_analyzer(settings, "cpt").analyze(read_document(path).model_copy(update={"source": path.stem}))
+    db.save_version(draft.id, draft.text, result.model_dump(mode="json"))
+    return draft
+
+
+def test_cpo_application_counts_the_hours_log(ui_settings, db):
+    ws = db.create_workspace("Jane Doe", "cpo")
+    at = page("application", ws=ws.id)
+    assert errors(at) == []
+    at.date_input(key="applied-on").set_value(dt.date(2026, 11, 1))
+    at.selectbox(key="education").set_value("bachelor")
+    at.checkbox(key="ethics").check()
+    csv = (EXAMPLES / "cpo/hours.csv").read_bytes()
+    at.file_uploader(key="hours-log").set_value(("hours.csv", csv, "text/csv")).run()
+    assert [e.value for e in at.exception] == []
+    # the log's unparseable date is a rejected row, not a page error
+    text = " ".join(m.value for m in at.markdown)
+    assert "1,240 paid hours fall inside the 3-year window" in text
+    rejected = frame(at, "reason")
+    assert "unpaid work does not count" in set(rejected["reason"])
+    assert len(at.get("vega_lite_chart")) == 1
+    saved = db.get_setting(ws.id, "application")
+    assert saved["education"] == "bachelor" and saved["hours_csv"].startswith("date,")
+
+    again = page("application", ws=ws.id)  # a new session finds the log and the answers saved
+    assert "1,240 paid hours fall inside the 3-year window" in " ".join(m.value for m in again.markdown)
+
+
+def test_cpo_hours_log_with_missing_columns_is_a_clear_error(ui_settings, db):
+    ws = db.create_workspace("Bad log", "cpo")
+    at = page("application", ws=ws.id)
+    at.file_uploader(key="hours-log").set_value(("h.csv", b"date,hours\n2026-01-01,3\n", "text/csv")).run()
+    assert "h.csv: missing column 'client'" in errors(at)
+
+
+def test_cpt_application_matrix_and_attestations(ui_settings, db):
+    ws = db.create_workspace("Sam Rivera", "cpt")
+    for name in ("food-waste", "medication-errors"):
+        _checked_draft(db, ui_settings, ws.id, EXAMPLES / f"cpt/projects/{name}.md")
+    db.set_setting(ws.id, "application", {"roles": [{"role": "Consultant", "start": "2019-01", "end": None}]})
+    db.replace_attestations(
+        ws.id, [{"project": "food-waste", "name": "Ana Costa", "relation": "supervisor", "state": "signed"}]
+    )
+    at = page("application", ws=ws.id)
+    assert errors(at) == []
+    matrix = frame(at, "S1")
+    assert list(matrix.index) == ["food-waste", "medication-errors"]
+    tracker = at.data_editor(key="attestations").value
+    assert list(tracker["name"]) == ["Ana Costa"]
+    checklist = " ".join(m.value for m in at.markdown)
+    assert "❌" in checklist and "source:" in checklist
+
+
+def test_mentor_comments_status_and_questions(ui_settings, db):
+    ws = db.create_workspace("Mentee", "cpt")
+    draft = _checked_draft(db, ui_settings, ws.id, EXAMPLES / "cpt/projects/food-waste.md")
+    at = page("mentor", ws=ws.id)
+    assert errors(at) == []
+    assert any("Questions to ask" in m.value for m in at.markdown)
+    at.segmented_control(key=f"status-{draft.id}").set_value("for review").run()
+    assert db.draft(draft.id).status.value == "for review"
+    at.selectbox(key="comment-standard").set_value("S3")
+    at.text_input(key="comment-author").set_value("Alex")
+    at.text_area(key="comment-text").set_value("What did the waste cost before and after?")
+    at.button(key="comment-add").click().run()
+    [comment] = db.comments(draft.id)
+    assert (comment.author, comment.standard_id) == ("Alex", "S3")
+    assert any("What did the waste cost before and after?" in m.value for m in at.markdown)
+    at.button(key="comment-add").click().run()  # empty comment
+    assert "the comment is empty" in errors(at)
+
+
+def test_staff_batch_screening(ui_settings):
+    at = page("screening")
+    files = [
+        ("application.yaml", (EXAMPLES / "cpo/application.yaml").read_bytes(), "text/yaml"),
+        ("hours.csv", (EXAMPLES / "cpo/hours.csv").read_bytes(), "text/csv"),
+        ("other.yaml", b"program: cpo\napplicant: Bo\napplied_on: 2026-13-01\n", "text/yaml"),
+    ]
+    at.file_uploader(key="screening-files").set_value(files).run()
+    at.button(key="screen").click().run()
+    assert [e.value for e in at.exception] == []
+    table = frame(at, "verdict")
+    assert list(table["file"]) == ["application.yaml", "other.yaml"]
+    assert list(table["verdict"]) == ["not eligible", "cannot check"]
+    assert "applied_on" in table["problems"][1]
+    assert [b.label for b in at.get("download_button")] == ["Download (.csv)"]
+
+
+def test_knowledge_browser_shows_rules_with_sources_and_confidence(ui_settings, db):
+    ws = db.create_workspace("Browse", "cpt")
+    at = page("knowledge", ws=ws.id)
+    assert errors(at) == []
+    rules = frame(at, "confidence")
+    assert {"confirmed", "uncertain"} <= set(rules["confidence"])
+    assert all(rules["sources"])
+    assert [e.label for e in at.expander][:2] == ["S1 Focus on Results or Outcomes", "S2 Take a Systemic View"]
