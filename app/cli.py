@@ -301,6 +301,7 @@ def serve_cmd(
         sys.executable, "-m", "streamlit", "run", str(script),
         "--server.address", host, "--server.port", str(port), "--server.headless", "true",
         "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
+        "--server.maxUploadSize", str(max(1, -(-_settings().max_upload_bytes // 1_048_576))),
     ]  # fmt: skip
     typer.echo(f"certprep is starting on http://{host}:{port}")
     os.execv(sys.executable, args)

@@ -14,14 +14,14 @@ st.set_page_config(page_title="certprep", page_icon="📋", layout="wide")
 navigation = st.navigation(
     {
         "Candidate": [
-            st.Page(PAGES / "chat.py", title="Ask", icon="💬", default=True),
-            st.Page(PAGES / "narrative.py", title="Narrative check", icon="📝"),
-            st.Page(PAGES / "application.py", title="Application", icon="✅"),
+            st.Page(PAGES / "chat.py", title="Ask", icon=":material/chat:", default=True),
+            st.Page(PAGES / "narrative.py", title="Narrative check", icon=":material/edit_note:"),
+            st.Page(PAGES / "application.py", title="Application", icon=":material/task_alt:"),
         ],
-        "Mentor": [st.Page(PAGES / "mentor.py", title="Mentor review", icon="🧭")],
+        "Mentor": [st.Page(PAGES / "mentor.py", title="Mentor review", icon=":material/rate_review:")],
         "Staff": [
-            st.Page(PAGES / "screening.py", title="Batch screening", icon="🗂️"),
-            st.Page(PAGES / "knowledge.py", title="Knowledge browser", icon="📚"),
+            st.Page(PAGES / "screening.py", title="Batch screening", icon=":material/table_view:"),
+            st.Page(PAGES / "knowledge.py", title="Knowledge browser", icon=":material/menu_book:"),
         ],
     }
 )

@@ -114,7 +114,7 @@ def page() -> None:
         "sources. Paste a project paragraph to check it against the standards."
     )
     conversation = _conversation(ctx)
-    if st.sidebar.button("New conversation", icon="➕", width="stretch", key="new-conversation"):
+    if st.sidebar.button("New conversation", icon=":material/add:", width="stretch", key="new-conversation"):
         created = ctx.storage.create_conversation(ctx.workspace.id, ctx.program, ctx.role)
         st.session_state[f"conversation-{ctx.workspace.id}"] = created.id
         st.rerun()

@@ -1,0 +1,126 @@
+"""End to end in a real browser (headless Chromium): ask and see a cited answer, upload a narrative and
+see the matrix, reload and find the draft still there. Screenshots go to artifacts/ (git-ignored)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+import pytest
+
+from app.config import REPO_ROOT
+from tests.conftest import free_port, wait_for_http
+
+CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
+ARTIFACTS = REPO_ROOT / "artifacts"
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.browser,
+    pytest.mark.skipif(
+        not (os.path.exists(CHROMIUM) and os.path.exists(CHROMEDRIVER)),
+        reason="Debian's chromium and chromium-driver are not installed (make test installs them)",
+    ),
+]
+
+
+@pytest.fixture
+def server(tmp_path):
+    port = free_port()
+    env = {**os.environ, "CERTPREP_DATA_DIR": str(tmp_path / "data")}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "app.cli", "serve", "--port", str(port)],
+        cwd=REPO_ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        wait_for_http(f"http://127.0.0.1:{port}/_stcore/health", proc, "certprep serve", timeout=180)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+@pytest.fixture
+def browser():
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    profile = tempfile.mkdtemp(prefix="certprep-chromium-")
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in (
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        "--disable-dev-shm-usage",
+        "--window-size=1400,1000",
+        f"--user-data-dir={profile}",
+    ):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+        shutil.rmtree(profile, ignore_errors=True)
+
+
+def _wait_text(driver, text: str, timeout: float = 120):
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    WebDriverWait(driver, timeout).until(lambda d: text in d.find_element("tag name", "body").text)
+
+
+def _shot(driver, name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    driver.save_screenshot(str(ARTIFACTS / name))
+
+
+def test_ask_upload_reload(server, browser):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    browser.get(server)
+    box = WebDriverWait(browser, 180).until(
+        lambda d: d.find_element(By.CSS_SELECTOR, "[data-testid='stChatInputTextArea']")
+    )
+    box.send_keys("What does standard 6 expect?")
+    box.send_keys(Keys.ENTER)
+    _wait_text(browser, "[1] ", timeout=180)
+    _wait_text(browser, "Determine Cause")
+    assert browser.find_elements(By.CSS_SELECTOR, "[data-testid='stExpander']")
+    _shot(browser, "chat.png")
+
+    browser.get(server + "/narrative")
+    upload = WebDriverWait(browser, 60).until(lambda d: d.find_element(By.CSS_SELECTOR, "input[type='file']"))
+    upload.send_keys(str(REPO_ROOT / "examples/cpt/projects/food-waste.md"))
+    _wait_text(browser, "All projects side by side", timeout=180)
+    _wait_text(browser, "S6 Determine Cause — ✔ demonstrated")
+    assert browser.find_elements(By.CSS_SELECTOR, "[data-testid='stDataFrame']"), "the coverage matrix is drawn"
+    _shot(browser, "narrative.png")
+
+    browser.refresh()
+    _wait_text(browser, "S6 Determine Cause — ✔ demonstrated", timeout=120)
+    _shot(browser, "reloaded.png")
+    area = browser.find_element(By.CSS_SELECTOR, "[data-testid='stTextArea'] textarea")
+    assert area.get_attribute("value").startswith("# Cutting waste in a food factory")
+    boxes = browser.find_elements(By.CSS_SELECTOR, "[data-testid='stSelectbox']")
+    shown = [
+        " ".join(
+            [box.get_attribute("innerText")]
+            + [i.get_attribute("value") or "" for i in box.find_elements(By.TAG_NAME, "input")]
+        )
+        for box in boxes
+    ]
+    assert any("food-waste (draft)" in text for text in shown), shown
