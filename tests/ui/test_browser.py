@@ -1,5 +1,6 @@
 """End to end in a real browser (headless Chromium): ask and see a cited answer, upload a narrative and
-see the matrix, reload and find the draft still there. Screenshots go to artifacts/ (git-ignored)."""
+see the matrix, restart the server, reload and find the draft still there.
+Screenshots go to artifacts/ (git-ignored)."""
 
 from __future__ import annotations
 
@@ -27,23 +28,43 @@ pytestmark = [
 ]
 
 
+class Server:
+    """`certprep serve` on a free port; ``restart`` stops it and starts it again on the same data."""
+
+    def __init__(self, data_dir):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.env = {**os.environ, "CERTPREP_DATA_DIR": str(data_dir)}
+        self.proc = None
+
+    def start(self) -> None:
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "app.cli", "serve", "--port", str(self.port)],
+            cwd=REPO_ROOT,
+            env=self.env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        wait_for_http(f"{self.url}/_stcore/health", self.proc, "certprep serve", timeout=180)
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(timeout=30)
+
+    def restart(self) -> None:
+        self.stop()
+        self.start()
+
+
 @pytest.fixture
 def server(tmp_path):
-    port = free_port()
-    env = {**os.environ, "CERTPREP_DATA_DIR": str(tmp_path / "data")}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "app.cli", "serve", "--port", str(port)],
-        cwd=REPO_ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    running = Server(tmp_path / "data")
+    running.start()
     try:
-        wait_for_http(f"http://127.0.0.1:{port}/_stcore/health", proc, "certprep serve", timeout=180)
-        yield f"http://127.0.0.1:{port}"
+        yield running
     finally:
-        proc.terminate()
-        proc.wait(timeout=30)
+        running.stop()
 
 
 @pytest.fixture
@@ -91,7 +112,7 @@ def test_ask_upload_reload(server, browser):
     from selenium.webdriver.common.keys import Keys
     from selenium.webdriver.support.ui import WebDriverWait
 
-    browser.get(server)
+    browser.get(server.url)
     box = WebDriverWait(browser, 180).until(
         lambda d: d.find_element(By.CSS_SELECTOR, "[data-testid='stChatInputTextArea']")
     )
@@ -102,7 +123,7 @@ def test_ask_upload_reload(server, browser):
     assert browser.find_elements(By.CSS_SELECTOR, "[data-testid='stExpander']")
     _shot(browser, "chat.png")
 
-    browser.get(server + "/narrative")
+    browser.get(server.url + "/narrative")
     upload = WebDriverWait(browser, 60).until(lambda d: d.find_element(By.CSS_SELECTOR, "input[type='file']"))
     upload.send_keys(str(REPO_ROOT / "examples/cpt/projects/food-waste.md"))
     _wait_text(browser, "All projects side by side", timeout=180)
@@ -110,6 +131,7 @@ def test_ask_upload_reload(server, browser):
     assert browser.find_elements(By.CSS_SELECTOR, "[data-testid='stDataFrame']"), "the coverage matrix is drawn"
     _shot(browser, "narrative.png")
 
+    server.restart()  # nothing is kept in the server process: the draft comes back from SQLite
     browser.refresh()
     _wait_text(browser, "S6 Determine Cause — ✔ demonstrated", timeout=120)
     _shot(browser, "reloaded.png")
