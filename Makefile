@@ -57,5 +57,9 @@ format: setup
 ingest: setup
 	$(VENV)/bin/certprep ingest
 
+# Speed and footprint figures (printed, and written to evaluation/results/bench.json). Not part of make test.
+bench: setup
+	$(PY) -m evaluation.bench
+
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -6,13 +6,16 @@ filters) and the lexical index; it reloads them only when the index's fingerprin
 
 from __future__ import annotations
 
+import logging
+import shutil
 import threading
+import time
 from dataclasses import dataclass
 from typing import Any, Literal
 
 import numpy as np
 
-from app.config import Settings
+from app.config import ChromaMode, Settings
 from app.embeddings import Embedder, get_embedder
 from app.index.ingest import index_exists, ingest
 from app.index.store import make_client, open_collection
@@ -20,6 +23,7 @@ from app.retrieval.dense import Hit, where_clause
 from app.retrieval.lexical import LexicalIndex, fingerprint, lexical_index
 
 Mode = Literal["hybrid", "dense", "bm25"]
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -35,14 +39,36 @@ class KnowledgeRetriever:
     def __init__(self, settings: Settings, embedder: Embedder | None = None):
         self.settings = settings
         self.embedder = embedder or get_embedder(settings.embedding_model_path)
-        if not index_exists(settings):
-            ingest(settings, embedder=self.embedder)
-        self._client = make_client(settings)
-        self.collection = open_collection(self._client, settings.collection, self.embedder, create=False)
-        if self.collection is None:  # pragma: no cover - ingest above created it
-            raise RuntimeError("the index could not be opened")
+        self.notices: list[str] = []
         self._lock = threading.Lock()
+        try:
+            self._open()
+        except Exception as exc:
+            if settings.chroma_mode is not ChromaMode.embedded or not settings.chroma_dir.exists():
+                raise
+            self._rebuild_broken(exc)
+
+    def _open(self) -> None:
+        if not index_exists(self.settings):
+            ingest(self.settings, embedder=self.embedder)
+        self._client = make_client(self.settings)
+        self.collection = open_collection(self._client, self.settings.collection, self.embedder, create=False)
+        if self.collection is None:
+            raise RuntimeError("the index could not be opened")
         self._table = self._load_table()
+
+    def _rebuild_broken(self, exc: Exception) -> None:
+        """A corrupt or unreadable local index is set aside (not deleted) and rebuilt from knowledge/."""
+        broken = self.settings.chroma_dir.with_name(f"chroma.broken-{time.strftime('%Y%m%d-%H%M%S')}")
+        shutil.move(self.settings.chroma_dir, broken)
+        shutil.rmtree(self.settings.data_dir / "bm25", ignore_errors=True)
+        notice = (
+            f"The search index could not be opened ({type(exc).__name__}); it was moved to {broken.name} "
+            "and rebuilt from the knowledge base."
+        )
+        log.warning(notice)
+        self.notices.append(notice)
+        self._open()
 
     def _load_table(self) -> _Table:
         stored = self.collection.get(include=["documents", "metadatas"])
