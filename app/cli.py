@@ -172,6 +172,7 @@ def ask_cmd(
                 raise UserError("give either a question or --batch FILE, not both")
             questions = _read_questions(batch)
         assistant = Assistant(settings, top_k=k)
+        _index_notices(assistant)
         for q in questions:
             session = assistant.new_session(program or "cpt", role)
             reply = assistant.respond(q, session)
@@ -181,6 +182,11 @@ def ask_cmd(
                 typer.echo(json.dumps(data, ensure_ascii=False, indent=None if batch else 2))
                 continue
             _print_reply(reply)
+
+
+def _index_notices(assistant) -> None:
+    for notice in assistant.retriever.notices:
+        typer.echo(f"note: {notice}", err=True)
 
 
 def _print_reply(reply) -> None:
@@ -210,6 +216,7 @@ def chat_cmd(
         if role not in Role.__members__:
             raise UserError(f"unknown role {role!r}; use candidate, mentor or staff")
         assistant = Assistant(settings)
+        _index_notices(assistant)
     session = assistant.new_session(program, role)
     typer.echo(f"certprep chat ({session.program.upper()}, {session.role.value}). /help for commands, /quit to end.")
     attachment = None

@@ -6,6 +6,7 @@ that tells the user to rebuild, because mixing vector spaces silently returns no
 
 from __future__ import annotations
 
+import contextlib
 from typing import TYPE_CHECKING, Any
 
 from app.config import ChromaMode, Settings
@@ -85,6 +86,19 @@ def make_client(settings: Settings) -> ClientAPI:
             ) from exc
     settings.chroma_dir.mkdir(parents=True, exist_ok=True)
     return chromadb.PersistentClient(path=str(settings.chroma_dir), settings=chroma_settings)
+
+
+def forget_client(settings: Settings) -> None:
+    """Drop this process's cached Chroma system for the local store, so a rebuilt folder is opened afresh
+    (Chroma keeps one system per path for the life of the process, even after the folder is replaced)."""
+    from chromadb.api.shared_system_client import SharedSystemClient
+
+    identifier = str(settings.chroma_dir)
+    system = SharedSystemClient._identifier_to_system.pop(identifier, None)
+    SharedSystemClient._identifier_to_refcount.pop(identifier, None)
+    if system is not None:
+        with contextlib.suppress(Exception):  # a broken store may not stop cleanly; it is discarded anyway
+            system.stop()
 
 
 def expected_metadata(embedder: Embedder) -> dict[str, Any]:

@@ -18,7 +18,7 @@ import numpy as np
 from app.config import ChromaMode, Settings
 from app.embeddings import Embedder, get_embedder
 from app.index.ingest import index_exists, ingest
-from app.index.store import make_client, open_collection
+from app.index.store import forget_client, make_client, open_collection
 from app.retrieval.dense import Hit, where_clause
 from app.retrieval.lexical import LexicalIndex, fingerprint, lexical_index
 
@@ -60,6 +60,7 @@ class KnowledgeRetriever:
     def _rebuild_broken(self, exc: Exception) -> None:
         """A corrupt or unreadable local index is set aside (not deleted) and rebuilt from knowledge/."""
         broken = self.settings.chroma_dir.with_name(f"chroma.broken-{time.strftime('%Y%m%d-%H%M%S')}")
+        forget_client(self.settings)
         shutil.move(self.settings.chroma_dir, broken)
         shutil.rmtree(self.settings.data_dir / "bm25", ignore_errors=True)
         notice = (

@@ -69,6 +69,8 @@ def _show(ctx: Context, message: Message) -> None:
 
 def _answer(ctx: Context, conversation: Conversation, question: str) -> None:
     assistant = resources.assistant()
+    for notice in assistant.retriever.notices:
+        st.warning(notice)
     session = _session(ctx, conversation)
     user = ctx.storage.add_message(conversation.id, "user", question)
     _show(ctx, user)
