@@ -253,7 +253,7 @@ def chat_cmd(
             continue
         if command == "/file":
             try:
-                attachment = read_document(argument).text
+                attachment = read_document(argument, settings.max_upload_bytes).text
                 typer.echo(f"Attached {argument}. Ask a question about it, e.g. 'which standards does this show?'")
             except DocumentError as exc:
                 typer.echo(f"error: {exc}")
@@ -353,7 +353,7 @@ def analyze_cmd(
         if compare_with is not None:
             if files:
                 raise UserError("give either FILES or --compare OLD NEW, not both")
-            old, new = (read_document(path) for path in compare_with)
+            old, new = (read_document(path, settings.max_upload_bytes) for path in compare_with)
             analysis = analyze_documents(settings, program, [old, new])
             result = compare(program, analysis.projects[0], analysis.projects[1])
             if as_json:
@@ -368,7 +368,7 @@ def analyze_cmd(
         documents, problems = [], []
         for path in files:
             try:
-                documents.append(read_document(path))
+                documents.append(read_document(path, settings.max_upload_bytes))
             except DocumentError as exc:
                 problems.append(str(exc))
         if problems:

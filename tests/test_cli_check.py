@@ -132,3 +132,23 @@ def test_recert_wrong_log_columns():
     assert result.stderr.splitlines() == [
         "error: examples/recert/cpt-points.csv: missing column 'ceus'",
     ]
+
+
+def test_analyze_respects_the_configured_size_limit(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    from app.config import REPO_ROOT
+
+    narrative = REPO_ROOT / "examples/cpt/projects/food-waste.md"
+    env = {**os.environ, "CERTPREP_DATA_DIR": str(tmp_path / "d"), "CERTPREP_MAX_UPLOAD_BYTES": "1024"}
+    done = subprocess.run(
+        [sys.executable, "-m", "app.cli", "analyze", "--program", "cpt", str(narrative)],
+        env=env,
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 2
+    assert done.stderr.strip() == f"error: {narrative}: 2 KB is over the 1 KB limit"

@@ -26,6 +26,10 @@ class Document(BaseModel):
     notice: str | None = None
 
 
+def _size(n: int) -> str:
+    return f"{n / 1_048_576:.1f} MB" if n >= 1_048_576 else f"{n / 1024:.0f} KB" if n >= 1024 else f"{n} bytes"
+
+
 def _decode(data: bytes, source: str) -> tuple[str, str | None]:
     if b"\x00" in data[:4096] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise DocumentError(f"{source}: this looks like a binary file, not text ({SUPPORTED} are supported)")
@@ -100,9 +104,7 @@ def read_bytes(data: bytes, name: str, max_bytes: int = DEFAULT_MAX_BYTES) -> Do
     """Read an upload. ``name`` only decides the format and labels errors; it is never a path."""
     source = Path(name).name or "upload"
     if len(data) > max_bytes:
-        raise DocumentError(
-            f"{source}: {len(data) / 1_048_576:.1f} MB is over the {max_bytes / 1_048_576:.1f} MB limit"
-        )
+        raise DocumentError(f"{source}: {_size(len(data))} is over the {_size(max_bytes)} limit")
     suffix = Path(source).suffix.lower()
     notice = None
     if suffix == ".docx":
@@ -141,7 +143,7 @@ def read_document(path: str | Path, max_bytes: int = DEFAULT_MAX_BYTES, stdin: i
         raise DocumentError(f"{path}: is a folder, not a file")
     size = file.stat().st_size
     if size > max_bytes:
-        raise DocumentError(f"{path}: {size / 1_048_576:.1f} MB is over the {max_bytes / 1_048_576:.1f} MB limit")
+        raise DocumentError(f"{path}: {_size(size)} is over the {_size(max_bytes)} limit")
     try:
         data = file.read_bytes()
     except OSError as exc:

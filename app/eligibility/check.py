@@ -120,7 +120,7 @@ def check_application(settings: Settings, path: Path) -> ApplicationCheck:
         documents = []
         for index, project in enumerate(application.projects):
             try:
-                documents.append(read_document(resolve(path, project.narrative)))
+                documents.append(read_document(resolve(path, project.narrative), settings.max_upload_bytes))
             except DocumentError as exc:
                 problems.append(f"{path}: projects[{index}].narrative: {exc}")
         if problems:

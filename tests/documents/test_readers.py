@@ -122,8 +122,10 @@ def test_bad_files(data, name, message):
 def test_size_limit(tmp_path):
     path = tmp_path / "big.txt"
     path.write_bytes(b"word " * 1000)
-    with pytest.raises(DocumentError, match=r"big\.txt: 0\.0 MB is over the 0\.0 MB limit"):
+    with pytest.raises(DocumentError, match=r"big\.txt: 5 KB is over the 100 bytes limit"):
         read_document(path, max_bytes=100)
+    with pytest.raises(DocumentError, match=r"big\.txt: 2\.0 MB is over the 2\.0 MB limit"):
+        read_bytes(b"x" * (2 * 1_048_576 + 1), "big.txt")
     assert read_document(path, max_bytes=10_000).text.startswith("word word")
 
 
