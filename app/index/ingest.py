@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -89,6 +90,8 @@ def ingest(
         done += len(batch)
         if progress:
             progress(done, len(todo))
+    _marker(settings).parent.mkdir(parents=True, exist_ok=True)
+    _marker(settings).write_text(knowledge_fingerprint(settings) + "\n")
     return IngestReport(
         added=len(plan.new),
         updated=len(plan.changed),
@@ -97,6 +100,28 @@ def ingest(
         chunks=len(chunks),
         seconds=time.perf_counter() - started,
     )
+
+
+MARKER = "index-knowledge.sha256"
+
+
+def knowledge_fingerprint(settings: Settings) -> str:
+    """What the index was built from: every file under knowledge/ and the embedding model's path."""
+    digest = hashlib.sha256(str(settings.embedding_model_path or "bundled").encode())
+    root = settings.knowledge_dir
+    for path in sorted(p for p in root.rglob("*") if p.is_file()):
+        digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def _marker(settings: Settings):
+    return settings.data_dir / f"{settings.collection}.{MARKER}"
+
+
+def index_is_current(settings: Settings) -> bool:
+    """False when knowledge/ changed since the last ingest (or the index predates this check)."""
+    marker = _marker(settings)
+    return marker.is_file() and marker.read_text().strip() == knowledge_fingerprint(settings)
 
 
 def index_exists(settings: Settings) -> bool:

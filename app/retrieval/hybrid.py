@@ -17,7 +17,7 @@ import numpy as np
 
 from app.config import ChromaMode, Settings
 from app.embeddings import Embedder, get_embedder
-from app.index.ingest import index_exists, ingest
+from app.index.ingest import index_exists, index_is_current, ingest
 from app.index.store import forget_client, make_client, open_collection
 from app.retrieval.dense import Hit, where_clause
 from app.retrieval.lexical import LexicalIndex, fingerprint, lexical_index
@@ -51,6 +51,15 @@ class KnowledgeRetriever:
     def _open(self) -> None:
         if not index_exists(self.settings):
             ingest(self.settings, embedder=self.embedder)
+        elif not index_is_current(self.settings):
+            report = ingest(self.settings, embedder=self.embedder)
+            if report.added or report.updated or report.removed:
+                notice = (
+                    f"The search index was out of date with the knowledge base; updated it ({report.added} added, "
+                    f"{report.updated} updated, {report.removed} removed)."
+                )
+                log.warning(notice)
+                self.notices.append(notice)
         self._client = make_client(self.settings)
         self.collection = open_collection(self._client, self.settings.collection, self.embedder, create=False)
         if self.collection is None:

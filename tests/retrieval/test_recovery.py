@@ -47,3 +47,20 @@ def test_ask_on_a_corrupt_index_answers_with_a_notice(tmp_path, fixture_knowledg
     assert "Traceback" not in done.stderr
     assert "note: The search index could not be opened" in done.stderr
     assert "[1] Standard 2: Report Nonconforming Widgets" in done.stdout
+
+
+def test_stale_index_is_brought_up_to_date_with_a_notice(tmp_path, fixture_knowledge, embedder):
+    settings = Settings(data_dir=tmp_path / "data", knowledge_dir=fixture_knowledge)
+    ingest(settings, embedder=embedder)
+    assert KnowledgeRetriever(settings, embedder=embedder).notices == []
+    faq = next(fixture_knowledge.rglob("faq.md"))
+    faq.write_text(
+        faq.read_text()
+        + "\n\n## How long is a widget certificate valid?\n"
+        + "id: validity | audience: candidate | sources: W1 | as_of: 2026 | confidence: confirmed\n\n"
+        + "A widget certificate is valid for four years, after which the inspector sits the test again.\n"
+    )
+    retriever = KnowledgeRetriever(settings, embedder=embedder)
+    assert retriever.notices and "out of date with the knowledge base" in retriever.notices[0]
+    hits = retriever.search("How long is a widget certificate valid?", program="cwi", k=1)
+    assert "four years" in hits[0].text
