@@ -18,7 +18,7 @@ from app.chat.compose import cited, engine, passage_sentences, render, template
 from app.chat.llm import LLMUnavailable, provider, should_redact, stream_answer
 from app.chat.models import AnswerSentence, Grounding, Intent, Reply, Role, Session, Turn
 from app.chat.redact import redact
-from app.chat.router import GREETING, Route, route
+from app.chat.router import GREETING, Route, route, unknown_standard
 from app.config import Settings
 from app.knowledge import load_knowledge
 from app.knowledge.schema import KnowledgeBase
@@ -141,7 +141,8 @@ class Assistant:
             return self._narrative(r)
         if r.intent is Intent.eligibility:
             return self._eligibility(r, session)
-        return self._knowledge(r), []
+        reply = self._knowledge(r)
+        return reply, [s.text for s in reply.sentences if s.grounding is Grounding.engine]
 
     def _reply(self, r: Route, sentences: list[AnswerSentence], citations: list[Citation], **kw) -> Reply:
         return Reply(
@@ -169,6 +170,15 @@ class Assistant:
 
     def _knowledge(self, r: Route) -> Reply:
         kb = self.knowledge[r.program]
+        missing = unknown_standard(r.query, kb) if kb.standards and not r.standard else None
+        if missing is not None:
+            text = self.t["unknown_standard"].format(
+                number=missing,
+                program=kb.program.short_name,
+                first=kb.standards[0].number,
+                last=kb.standards[-1].number,
+            )
+            return self._reply(r, [engine(text)], [], confidence="none")
         citations = self._search(r.query, r.program)
         if r.standard:
             # a question about a named standard starts from the standard itself, then its closest details

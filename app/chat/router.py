@@ -75,6 +75,15 @@ def detect_program(text: str, knowledge: dict[str, KnowledgeBase]) -> str | None
     return max(found)[1] if found else None  # the last one named wins ("not the CPT, the CPO")
 
 
+def unknown_standard(text: str, kb: KnowledgeBase) -> int | None:
+    """A standard number the message names ("standard 42") that the program does not have."""
+    ids = {s.id for s in kb.standards}
+    for match in re.finditer(r"\bstandard\s*#?\s*(\d{1,3})\b", text, re.IGNORECASE):
+        if f"S{int(match.group(1))}" not in ids:
+            return int(match.group(1))
+    return None
+
+
 def detect_standard(text: str, kb: KnowledgeBase) -> str | None:
     ids = {s.id for s in kb.standards}
     for match in _STANDARD.finditer(text):

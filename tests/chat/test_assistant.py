@@ -157,3 +157,10 @@ def test_chat_repl_session(tmp_path):
     assert "does not assume that training is the answer. [1]" in out
     assert "[1] Standard 7: Design Solutions including Implementation and Evaluation" in out
     assert "Rule: Possibly, but it is not confirmed. [1]" in out
+
+
+def test_a_standard_the_program_does_not_have_is_named_as_such(bot):
+    reply = bot.respond("What does standard 42 expect?", bot.new_session("cpt"))
+    assert reply.text.startswith("The CPT has no standard 42: its standards are numbered 1 to 10.")
+    assert reply.citations == [] and reply.confidence == "none"
+    assert unfaithful_sentences(reply, reply.engine_facts) == []
