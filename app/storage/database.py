@@ -130,6 +130,17 @@ def _text(value: str) -> str:
     return value
 
 
+_JSON_COLUMNS = ("analysis", "facts", "meta")
+
+
+def _decoded(row: sqlite3.Row) -> dict[str, Any]:
+    data = dict(row)
+    for column in _JSON_COLUMNS:
+        if column in data:
+            data[column] = json.loads(data[column]) if data[column] else None
+    return data
+
+
 class Storage:
     """The application's database. Cheap to create; safe to share between threads."""
 
@@ -172,6 +183,13 @@ class Storage:
         with self._connect() as conn:
             return conn.execute(sql, args).fetchall()
 
+    def _one(self, table: str, row_id: int, what: str) -> dict[str, Any]:
+        """The row with this id, JSON columns decoded; a clear error when there is none."""
+        rows = self._rows(f"SELECT * FROM {table} WHERE id = ?", row_id)
+        if not rows:
+            raise StorageError(f"no {what} with id {row_id}")
+        return _decoded(rows[0])
+
     def integrity_check(self) -> str:
         return self._rows("PRAGMA integrity_check")[0][0]
 
@@ -194,10 +212,7 @@ class Storage:
         return [Workspace(**dict(r)) for r in self._rows("SELECT * FROM workspaces ORDER BY updated_at DESC, id")]
 
     def workspace(self, workspace_id: int) -> Workspace:
-        rows = self._rows("SELECT * FROM workspaces WHERE id = ?", workspace_id)
-        if not rows:
-            raise StorageError(f"no workspace with id {workspace_id}")
-        return Workspace(**dict(rows[0]))
+        return Workspace(**self._one("workspaces", workspace_id, "workspace"))
 
     def set_workspace_program(self, workspace_id: int, program: str) -> None:
         with self._write() as conn:
@@ -239,10 +254,7 @@ class Storage:
         return [Draft(**dict(r)) for r in rows]
 
     def draft(self, draft_id: int) -> Draft:
-        rows = self._rows("SELECT * FROM drafts WHERE id = ?", draft_id)
-        if not rows:
-            raise StorageError(f"no draft with id {draft_id}")
-        return Draft(**dict(rows[0]))
+        return Draft(**self._one("drafts", draft_id, "draft"))
 
     def save_text(self, draft_id: int, text: str) -> Draft:
         """Autosave: the working text, without making a version."""
@@ -290,16 +302,11 @@ class Storage:
                 (draft_id, number, text, json.dumps(analysis) if analysis is not None else None, now),
             )
             conn.execute("UPDATE drafts SET text = ?, updated_at = ? WHERE id = ?", (text, now, draft_id))
-        return self._version(cur.lastrowid)
-
-    def _version(self, version_id: int) -> Version:
-        row = dict(self._rows("SELECT * FROM versions WHERE id = ?", version_id)[0])
-        row["analysis"] = json.loads(row["analysis"]) if row["analysis"] else None
-        return Version(**row)
+        return Version(**self._one("versions", cur.lastrowid, "version"))
 
     def versions(self, draft_id: int) -> list[Version]:
-        rows = self._rows("SELECT id FROM versions WHERE draft_id = ? ORDER BY number", draft_id)
-        return [self._version(r["id"]) for r in rows]
+        rows = self._rows("SELECT * FROM versions WHERE draft_id = ? ORDER BY number", draft_id)
+        return [Version(**_decoded(r)) for r in rows]
 
     # Mentor comments ----------------------------------------------------------------------------------
 
@@ -315,7 +322,7 @@ class Storage:
                 "INSERT INTO comments(draft_id, standard_id, author, text, created_at) VALUES (?, ?, ?, ?, ?)",
                 (draft_id, standard_id, author, _text(text), _now()),
             )
-        return Comment(**dict(self._rows("SELECT * FROM comments WHERE id = ?", cur.lastrowid)[0]))
+        return Comment(**self._one("comments", cur.lastrowid, "comment"))
 
     def comments(self, draft_id: int) -> list[Comment]:
         rows = self._rows("SELECT * FROM comments WHERE draft_id = ? ORDER BY id", draft_id)
@@ -333,18 +340,13 @@ class Storage:
         return self.conversation(cur.lastrowid)
 
     def conversation(self, conversation_id: int) -> Conversation:
-        rows = self._rows("SELECT * FROM conversations WHERE id = ?", conversation_id)
-        if not rows:
-            raise StorageError(f"no conversation with id {conversation_id}")
-        row = dict(rows[0])
-        row["facts"] = json.loads(row["facts"])
-        return Conversation(**row)
+        return Conversation(**self._one("conversations", conversation_id, "conversation"))
 
     def conversations(self, workspace_id: int) -> list[Conversation]:
         rows = self._rows(
-            "SELECT id FROM conversations WHERE workspace_id = ? ORDER BY updated_at DESC, id DESC", workspace_id
+            "SELECT * FROM conversations WHERE workspace_id = ? ORDER BY updated_at DESC, id DESC", workspace_id
         )
-        return [self.conversation(r["id"]) for r in rows]
+        return [Conversation(**_decoded(r)) for r in rows]
 
     def update_conversation(
         self, conversation_id: int, *, program: str | None = None, role: str | None = None, facts: dict | None = None
@@ -377,16 +379,11 @@ class Storage:
                     "WHERE id = ?",
                     (text.strip()[:80], now, conversation_id),
                 )
-        return self._message(cur.lastrowid)
-
-    def _message(self, message_id: int) -> Message:
-        row = dict(self._rows("SELECT * FROM messages WHERE id = ?", message_id)[0])
-        row["meta"] = json.loads(row["meta"])
-        return Message(**row)
+        return Message(**self._one("messages", cur.lastrowid, "message"))
 
     def messages(self, conversation_id: int) -> list[Message]:
-        rows = self._rows("SELECT id FROM messages WHERE conversation_id = ? ORDER BY id", conversation_id)
-        return [self._message(r["id"]) for r in rows]
+        rows = self._rows("SELECT * FROM messages WHERE conversation_id = ? ORDER BY id", conversation_id)
+        return [Message(**_decoded(r)) for r in rows]
 
     def set_feedback(self, message_id: int, helpful: bool | None) -> None:
         value = None if helpful is None else int(bool(helpful))
