@@ -7,7 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from app.mapping.models import Analysis, ProjectResult, Status
-from app.reports.gap_report import escape_markdown
+from app.reports.gap_report import escape_markdown, gaps_first
 
 STATUS_LABEL = {
     Status.demonstrated: "✔ demonstrated",
@@ -68,7 +68,7 @@ def highlighted(text: str, spans: list[tuple[int, int]]) -> str:
 
 def standard_details(project: ProjectResult, text: str | None, key: str) -> None:
     """Per standard: status, criteria met, suggestion, evidence; the evidence highlighted in the text."""
-    for result in sorted(project.standards, key=lambda r: {"missing": 0, "partial": 1}.get(r.status, 2)):
+    for result in gaps_first(project):
         label = f"{result.id} {result.title} — {STATUS_LABEL[result.status]} ({result.confidence:.2f})"
         with st.expander(label, expanded=False):
             if result.suggestion:

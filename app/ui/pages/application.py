@@ -35,8 +35,7 @@ def _checklist(check: ApplicationCheck) -> None:
         st.info(warning)
 
 
-def _common(ctx: Context) -> tuple[dt.date, bool]:
-    saved = ctx.storage.get_setting(ctx.workspace.id, "application", {})
+def _common(saved: dict) -> tuple[dt.date, bool]:
     default_day = parse_date(saved["applied_on"]) if saved.get("applied_on") else dt.date.today()
     c1, c2 = st.columns(2)
     applied_on = c1.date_input("Application date", value=default_day, key="applied-on")
@@ -44,10 +43,8 @@ def _common(ctx: Context) -> tuple[dt.date, bool]:
     return applied_on, ethics
 
 
-def _save(ctx: Context, **values) -> None:
-    saved = ctx.storage.get_setting(ctx.workspace.id, "application", {})
-    saved.update(values)
-    ctx.storage.set_setting(ctx.workspace.id, "application", saved)
+def _save(ctx: Context, saved: dict, **values) -> None:
+    ctx.storage.set_setting(ctx.workspace.id, "application", saved | values)
 
 
 def _hours_chart(points: list[tuple[dt.date, float]], required: float, extra: float) -> None:
@@ -67,9 +64,8 @@ def _hours_chart(points: list[tuple[dt.date, float]], required: float, extra: fl
     )
 
 
-def _cpo(ctx: Context) -> None:
-    saved = ctx.storage.get_setting(ctx.workspace.id, "application", {})
-    applied_on, ethics = _common(ctx)
+def _cpo(ctx: Context, saved: dict) -> None:
+    applied_on, ethics = _common(saved)
     education = st.selectbox(
         "Highest education",
         EDUCATION_LEVELS,
@@ -124,6 +120,7 @@ def _cpo(ctx: Context) -> None:
                 st.error(problem)
     _save(
         ctx,
+        saved,
         applied_on=applied_on.isoformat(),
         ethics=ethics,
         education=education,
@@ -157,9 +154,8 @@ def _cpo(ctx: Context) -> None:
             )
 
 
-def _cpt(ctx: Context) -> None:
-    saved = ctx.storage.get_setting(ctx.workspace.id, "application", {})
-    applied_on, ethics = _common(ctx)
+def _cpt(ctx: Context, saved: dict) -> None:
+    applied_on, ethics = _common(saved)
     st.markdown("**Experience** (months as YYYY-MM; leave the end empty for a current role)")
     roles_frame = st.data_editor(
         pd.DataFrame(saved.get("roles") or [], columns=["role", "start", "end"]).astype("string"),
@@ -213,7 +209,7 @@ def _cpt(ctx: Context) -> None:
             st.toast("Attestations saved.")
         except StorageError as exc:
             st.error(str(exc))
-    _save(ctx, applied_on=applied_on.isoformat(), ethics=ethics, roles=[r.model_dump() for r in roles])
+    _save(ctx, saved, applied_on=applied_on.isoformat(), ethics=ethics, roles=[r.model_dump() for r in roles])
     attestations = ctx.storage.attestations(ctx.workspace.id)
     projects = [
         CptProject(
@@ -239,10 +235,11 @@ def page() -> None:
     ctx = sidebar()
     st.title(f"Application: {ctx.kb.program.short_name}")
     st.caption("Checked against the rules in the knowledge base; each verdict names its rule and source.")
+    saved = ctx.storage.get_setting(ctx.workspace.id, "application", {})
     if ctx.program == "cpo":
-        _cpo(ctx)
+        _cpo(ctx, saved)
     elif ctx.program == "cpt":
-        _cpt(ctx)
+        _cpt(ctx, saved)
     else:
         st.info(f"certprep has no eligibility rules for {ctx.kb.program.short_name} yet.")
 

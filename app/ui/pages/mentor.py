@@ -7,6 +7,8 @@ import streamlit as st
 
 from app.mapping.coaching import coaching_questions
 from app.mapping.models import ProjectResult
+from app.reports.gap_report import gaps_first
+from app.reports.workspace import workspace_analysis
 from app.storage import DraftStatus, StorageError
 from app.ui import resources
 from app.ui.context import sidebar
@@ -43,7 +45,7 @@ def page() -> None:
     questions = coaching_questions(resources.analyzer(ctx.program), result)
     comments = ctx.storage.comments(draft.id)
     st.subheader("Standards, gaps first")
-    for standard in sorted(result.standards, key=lambda s: {"missing": 0, "partial": 1}.get(s.status, 2)):
+    for standard in gaps_first(result):
         with st.expander(f"{standard.id} {standard.title} — {STATUS_LABEL[standard.status]}"):
             for ev in standard.evidence:
                 st.markdown(f"> {literal(ev.text)}")
@@ -70,7 +72,7 @@ def page() -> None:
     general = [c for c in comments if c.standard_id is None]
     for comment in general:
         st.markdown(f"💬 **{literal(comment.author)}** (whole draft): {literal(comment.text)}")
-    gap_report_downloads(ctx, key="mentor-export")
+    gap_report_downloads(ctx, workspace_analysis(ctx.storage, ctx.kb, ctx.workspace.id), key="mentor-export")
 
 
 page()

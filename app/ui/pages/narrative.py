@@ -8,8 +8,8 @@ import streamlit as st
 from app.documents import DocumentError, read_bytes, read_text_input
 from app.mapping.compare import compare
 from app.mapping.models import ProjectResult
-from app.reports.workspace import latest_results, workspace_analysis
-from app.storage import Draft, StorageError
+from app.reports.workspace import workspace_analysis
+from app.storage import Draft, StorageError, Version
 from app.ui import resources
 from app.ui.context import Context, sidebar
 from app.ui.exports import gap_report_downloads
@@ -103,8 +103,8 @@ def _upload(ctx: Context, drafts: list[Draft]) -> None:
     st.rerun()
 
 
-def _changes(ctx: Context, draft: Draft) -> None:
-    versions = [v for v in ctx.storage.versions(draft.id) if v.analysis]
+def _changes(ctx: Context, draft: Draft, versions: list[Version]) -> None:
+    """``versions``: the draft's checked versions, oldest first."""
     if len(versions) < 2:
         return
     old, new = (ProjectResult.model_validate(v.analysis) for v in versions[-2:])
@@ -157,7 +157,7 @@ def _draft_panel(ctx: Context, draft: Draft) -> None:
         st.info(warning)
     st.subheader(f"Standards in “{draft.title}” (version {latest.number}, {result.words} words)")
     standard_details(result, latest.text, key=str(draft.id))
-    _changes(ctx, draft)
+    _changes(ctx, draft, versions)
 
 
 def page() -> None:
@@ -183,11 +183,10 @@ def page() -> None:
     _draft_panel(ctx, draft)
     st.divider()
     st.subheader("All projects side by side")
-    results = latest_results(ctx.storage, ctx.workspace.id)
-    heatmap(matrix_frame([(p.source, p) for _, p in results]), key="matrix")
     analysis = workspace_analysis(ctx.storage, ctx.kb, ctx.workspace.id)
+    heatmap(matrix_frame([(p.source, p) for p in analysis.projects]), key="matrix")
     requirements(analysis)
-    gap_report_downloads(ctx, key="narrative-export")
+    gap_report_downloads(ctx, analysis, key="narrative-export")
 
 
 page()
