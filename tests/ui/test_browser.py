@@ -128,7 +128,9 @@ def test_ask_upload_reload(server, browser):
     upload.send_keys(str(REPO_ROOT / "examples/cpt/projects/food-waste.md"))
     _wait_text(browser, "All projects side by side", timeout=180)
     _wait_text(browser, "S6 Determine Cause — ✔ demonstrated")
-    assert browser.find_elements(By.CSS_SELECTOR, "[data-testid='stDataFrame']"), "the coverage matrix is drawn"
+    # the matrix arrives after the heading in the same run (its grid component loads on demand): wait for it
+    matrix = WebDriverWait(browser, 60).until(lambda d: d.find_elements(By.CSS_SELECTOR, "[data-testid='stDataFrame']"))
+    assert matrix, "the coverage matrix is drawn"
     _shot(browser, "narrative.png")
 
     server.restart()  # nothing is kept in the server process: the draft comes back from SQLite
