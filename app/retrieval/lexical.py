@@ -14,54 +14,46 @@ import threading
 from pathlib import Path
 
 import numpy as np
+import Stemmer
 
-_TOKEN = re.compile(r"[a-z0-9]+(?:[.,][0-9]+)*")
+_TOKEN = re.compile(r"[A-Za-z0-9]+(?:[.,][0-9]+)*")
+_ACRONYM_PLURAL = re.compile(r"[A-Z]{2,}s")
 _STOP = frozenset(
     "a an and are as at be but by can do does for from has have how i if in into is it its me my of on or "
     "our so that the their them then there these they this to was we were what when where which who why "
     "will with you your".split()
 )
-_SUFFIXES = (
-    "ations",
-    "ation",
-    "ings",
-    "ing",
-    "ments",
-    "ment",
-    "ness",
-    "ities",
-    "ity",
-    "ies",
-    "ed",
-    "es",
-    "s",
-)
+# Bumped whenever tokenize() changes, so that BM25 indexes cached on disk by an older version are rebuilt.
+TOKENIZER_VERSION = "snowball-1"
+_stemmers = threading.local()
 
 
 def stem(word: str) -> str:
-    """A light suffix stripper: enough to match 'attestations' with 'attest' without a stemmer package."""
-    if word.isdigit() or len(word) <= 3:
+    """English Snowball (Porter2) stem: 'examples' and 'example' meet, as do 'attestations' and 'attest'.
+
+    PyStemmer objects are not thread-safe, so each thread keeps its own."""
+    if word.isdigit():
         return word
-    if len(word) <= 4:
-        return word[:-1] if word.endswith("s") and not word.endswith("ss") else word
-    for suffix in _SUFFIXES:
-        if word.endswith(suffix) and len(word) - len(suffix) >= 4:
-            word = word[: -len(suffix)]
-            break
-    return word
+    stemmer = getattr(_stemmers, "english", None)
+    if stemmer is None:
+        stemmer = _stemmers.english = Stemmer.Stemmer("english")
+    return stemmer.stemWord(word)
 
 
 def tokenize(text: str) -> list[str]:
     tokens = []
-    for raw in _TOKEN.findall(text.lower()):
+    for raw in _TOKEN.findall(text):
+        if _ACRONYM_PLURAL.fullmatch(raw):
+            raw = raw[:-1]  # "CEUs" is the plural of "CEU", which Snowball would keep apart
+        raw = raw.lower()
         token = raw.replace(",", "") if re.fullmatch(r"[0-9]+(,[0-9]{3})+", raw) else raw
         if token not in _STOP:
             tokens.append(stem(token))
     return tokens
 
 
-def fingerprint(ids: list[str], hashes: list[str]) -> str:
-    digest = hashlib.sha256()
+def fingerprint(ids: list[str], hashes: list[str], salt: str = "") -> str:
+    digest = hashlib.sha256(salt.encode())
     for chunk_id, chunk_hash in sorted(zip(ids, hashes, strict=True)):
         digest.update(f"{chunk_id}\x1f{chunk_hash}\x1e".encode())
     return digest.hexdigest()[:20]
@@ -118,7 +110,7 @@ _memory_lock = threading.Lock()
 
 def lexical_index(cache_dir: Path, ids: list[str], hashes: list[str], texts: list[str]) -> LexicalIndex:
     """The BM25 index for this exact content: from memory, else from disk, else built and saved."""
-    key = fingerprint(ids, hashes)
+    key = fingerprint(ids, hashes, salt=TOKENIZER_VERSION)
     memory_key = (str(cache_dir), key)
     with _memory_lock:
         if memory_key in _memory:

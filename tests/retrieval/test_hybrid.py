@@ -25,6 +25,24 @@ def test_tokenizer_normalises_numbers_and_plurals():
     assert tokenize("1,500 paid hours, CEUs and attestations") == ["1500", "paid", "hour", "ceu", "attest"]
 
 
+def test_tokenizer_stems_singular_and_plural_alike():
+    # the old suffix stripper turned "examples" into "exampl" but left "example" alone, so they never met
+    assert tokenize("example measures practices") == tokenize("examples measure practice")
+    assert tokenize("CPTs") == tokenize("CPT") == ["cpt"]
+
+
+def test_bm25_cache_of_another_tokenizer_is_not_reused(tmp_path):
+    from app.retrieval import lexical
+
+    ids, hashes, texts = ["a", "b"], ["1", "2"], ["worked examples", "paid hours"]
+    old_key = lexical.fingerprint(ids, hashes)  # the cache key before tokenizer versions existed
+    stale = lexical.LexicalIndex(ids, ["zzz", "zzz"])
+    stale.save(tmp_path / old_key)
+    index = lexical.lexical_index(tmp_path, ids, hashes, texts)
+    assert index.scores("example")[0] > 0
+    assert not (tmp_path / old_key).exists()
+
+
 def test_retriever_builds_missing_index(retriever):
     assert retriever.chunk_count == 21
 
