@@ -141,6 +141,7 @@ def evaluate(settings: Settings, repeats: int = 3) -> dict:
         "engine": scores(ids, test, engine_pred),
         "baseline_keyword": scores(ids, test, keyword_pred),
         "baseline_cosine": scores(ids, test, cosine_pred) | {"threshold_tuned_on_train": threshold},
+        "test_by_batch": _by_batch(ids, test, {"engine": engine_pred, "keyword": keyword_pred, "cosine": cosine_pred}),
         "projects": {
             "deliberately_missing": total_missing,
             "flagged_missing_or_partial": flagged,
@@ -158,6 +159,19 @@ def evaluate(settings: Settings, repeats: int = 3) -> dict:
         "machine": {"python": platform.python_version(), "cpus": _cpus()},
     }
     return result
+
+
+def _by_batch(ids: list[str], test: list[Passage], predicted: dict[str, list[set[str]]]) -> dict:
+    """Macro-F1 on the first labelled batch (m1xx-m4xx) and on the later one (m5xx-m6xx) separately, so a
+    change of method can be compared on the test passages the earlier results were measured on."""
+    out = {}
+    for name, first in (("first_batch", True), ("second_batch", False)):
+        rows = [i for i, p in enumerate(test) if (p.id < "m500") == first]
+        out[name] = {"passages": len(rows)} | {
+            method: scores(ids, [test[i] for i in rows], [pred[i] for i in rows])["macro_f1"]
+            for method, pred in predicted.items()
+        }
+    return out
 
 
 def _long_narratives(projects) -> list[str]:

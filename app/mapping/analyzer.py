@@ -46,6 +46,8 @@ class _Prepared:
     keyword: np.ndarray
     units: list[list[int]]  # rows of `keep`
     unit_sim: np.ndarray  # (n_units, n_std)
+    unit_head: np.ndarray  # (n_units, n_std): the per-standard embedding heads' probabilities
+    unit_vecs: np.ndarray  # (n_units, dim)
     injected: list[int]
 
 
@@ -132,13 +134,16 @@ class NarrativeAnalyzer:
                 out[:, s] = np.sort(vectors @ proto.vectors.T, axis=1)[:, -TOP_PROTOTYPES:].mean(axis=1)
         return out
 
-    def prepare(self, text: str) -> _Prepared:
+    def prepare(self, text: str, single_unit: bool = False) -> _Prepared:
+        """Everything the decisions need, computed once. ``single_unit`` reads the whole text as one unit,
+        the way labelled passages are read in training."""
         seg = segment(text)
         signals = [sentence_signals(s.text) for s in seg.sentences]
         injected = [i for i, s in enumerate(signals) if s.injection]
         keep = [i for i, s in enumerate(signals) if not s.injection]
         n_std = len(self.protos.standards)
-        units = make_units(seg, keep)
+        whole = [list(range(len(keep)))] if keep else []
+        units = whole if single_unit else make_units(seg, keep)
         # one model call for the sentences; a unit is the normalised mean of its sentences (no second,
         # padded pass over long texts: it halves the time of a long narrative)
         texts = [seg.sentences[i].text for i in keep]
@@ -149,6 +154,7 @@ class NarrativeAnalyzer:
             unit_vecs[u] = mean / (np.linalg.norm(mean) or 1.0)
         sim = np.zeros((len(keep), n_std))
         unit_sim = self.standard_scores(unit_vecs) if len(units) else np.zeros((0, n_std))
+        unit_head = self.model.head_probabilities(self.kb.program.id, self.protos.ids, unit_vecs)
         crit_sim: list[np.ndarray] = []
         for s, proto in enumerate(self.protos.standards):
             if len(keep):
@@ -166,7 +172,9 @@ class NarrativeAnalyzer:
                     keyword[row, s] = True
         conc = np.array([signals[i].concreteness for i in keep], dtype=np.float64)
         generic = np.array([signals[i].generic for i in keep], dtype=bool)
-        return _Prepared(seg, keep, sim, crit_sim, conc, generic, keyword, units, unit_sim, injected)
+        return _Prepared(
+            seg, keep, sim, crit_sim, conc, generic, keyword, units, unit_sim, unit_head, unit_vecs, injected
+        )
 
     def unit_matrix(self, prep: _Prepared) -> np.ndarray:
         """(n_units, n_std, n_features): what the classifier reads. Also used by training."""
@@ -181,6 +189,7 @@ class NarrativeAnalyzer:
                 generic=prep.generic[rows],
                 keyword=prep.keyword[rows],
                 unit_sim=prep.unit_sim[u],
+                head=prep.unit_head[u],
             )
             out.append(unit_features(view))
         return np.stack(out)
@@ -192,14 +201,27 @@ class NarrativeAnalyzer:
             return []
         sim = prep.sim
         others = np.delete(sim, s, axis=1).max(axis=1) if sim.shape[1] > 1 else np.zeros(len(sim))
-        found = []
-        for row in range(len(sim)):
-            if sim[row, s] < self.model.evidence_similarity or sim[row, s] < others[row] - 0.05:
-                continue
-            strength = float(np.clip(sim[row, s], 0, 1) * (0.5 + 0.5 * prep.conc[row]))
-            found.append((row, round(min(1.0, strength / 0.6), 3)))
-        found.sort(key=lambda item: -item[1])
-        return found
+        rows = [
+            row
+            for row in range(len(sim))
+            if sim[row, s] >= self.model.evidence_similarity and sim[row, s] >= others[row] - 0.05
+        ]
+        return sorted(self._strengths(prep, s, rows), key=lambda item: -item[1])
+
+    @staticmethod
+    def _strengths(prep: _Prepared, s: int, rows: list[int]) -> list[tuple[int, float]]:
+        """A quote's strength: how close it is to the standard, discounted when it describes little work."""
+        out = []
+        for row in rows:
+            strength = float(np.clip(prep.sim[row, s], 0, 1) * (0.5 + 0.5 * prep.conc[row]))
+            out.append((row, round(min(1.0, strength / 0.6), 3)))
+        return out
+
+    def _described_work(self, prep: _Prepared, unit: int) -> list[int]:
+        """The unit's sentences that describe work; fewer than the model's minimum means the unit only
+        claims, and a claim is at most partial however close its words are to the standard."""
+        rows = [r for r in prep.units[unit] if prep.conc[r] >= self.model.min_evidence_concreteness]
+        return rows if len(rows) >= self.model.min_concrete_sentences else []
 
     def _suggestion(
         self, s: int, status: Status, missing_criteria: list[str], paragraph: int | None, prep: _Prepared
@@ -251,8 +273,14 @@ class NarrativeAnalyzer:
             best_unit = int(p_dem[:, s].argmax())
             d, p = float(p_dem[:, s].max()), float(p_pres[:, s].max())
             evidence = self._evidence(prep, s)
+            described = self._described_work(prep, best_unit) if prep.units else []
+            if d >= self.model.demonstrated.threshold and described:
+                # the evidence for a verdict on the unit is that unit's described work, closest first
+                quoted = {r for r, _ in evidence}
+                evidence += [item for item in self._strengths(prep, s, described) if item[0] not in quoted]
+                evidence.sort(key=lambda item: -item[1])
             concrete = [r for r, _ in evidence if prep.conc[r] >= self.model.min_evidence_concreteness]
-            if d >= self.model.demonstrated.threshold and concrete:
+            if d >= self.model.demonstrated.threshold and described:
                 status = Status.demonstrated
                 confidence = d
             elif p >= self.model.present.threshold or d >= self.model.demonstrated.threshold:

@@ -1,8 +1,10 @@
 """The small trained model that turns features into probabilities, stored as plain JSON.
 
 Two logistic regressions share the features: one for "demonstrated", one for "present at all"
-(demonstrated or only mentioned). Weights, scaling and decision thresholds come from
-``evaluation/train_mapping.py`` run on the training split; nothing here is hand-set.
+(demonstrated or only mentioned). One of those features comes from per-standard logistic regressions
+on a unit's sentence embedding ("heads"), stacked under the shared model. Weights, scaling and
+decision thresholds come from ``evaluation/train_mapping.py`` run on the training split; nothing here
+is hand-set.
 """
 
 from __future__ import annotations
@@ -29,6 +31,13 @@ class Head(BaseModel):
         return 1.0 / (1.0 + np.exp(-z))
 
 
+class EmbeddingHead(BaseModel):
+    """One standard's classifier on a unit's (normalised mean) sentence embedding."""
+
+    coef: list[float]
+    intercept: float
+
+
 class MappingModel(BaseModel):
     features: list[str]
     mean: list[float]
@@ -37,10 +46,28 @@ class MappingModel(BaseModel):
     present: Head
     evidence_similarity: float = Field(description="Sentence-standard similarity for a quote to count.")
     criterion_similarity: float = Field(description="Evidence-criterion similarity for a criterion to be met.")
-    min_evidence_concreteness: float = Field(
-        description="Demonstrated needs at least one evidence sentence this concrete."
+    min_evidence_concreteness: float = Field(description="A sentence this concrete describes work.")
+    min_concrete_sentences: int = Field(
+        default=2, ge=1, description="Demonstrated needs at least this many work sentences in the unit."
+    )
+    heads: dict[str, dict[str, EmbeddingHead]] = Field(
+        default_factory=dict, description="program id -> standard id -> embedding head"
+    )
+    head_neutral: float = Field(
+        default=0.0, description="The head feature for a standard without a head: its training mean."
     )
     trained_on: dict = Field(default_factory=dict)
+
+    def head_probabilities(self, program: str, standard_ids: list[str], vectors: np.ndarray) -> np.ndarray:
+        """(n_vectors, n_standards); standards without a trained head get ``head_neutral``."""
+        out = np.full((len(vectors), len(standard_ids)), self.head_neutral)
+        heads = self.heads.get(program, {})
+        for s, sid in enumerate(standard_ids):
+            head = heads.get(sid)
+            if head is not None and len(vectors) and len(head.coef) == vectors.shape[1]:
+                z = vectors @ np.asarray(head.coef) + head.intercept
+                out[:, s] = 1.0 / (1.0 + np.exp(-z))
+        return out
 
     def scaled(self, x: np.ndarray) -> np.ndarray:
         return (x - np.asarray(self.mean)) / np.asarray(self.scale)

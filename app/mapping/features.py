@@ -1,8 +1,10 @@
 """Features of one stretch of narrative against every standard of a program.
 
-Each (unit, standard) pair becomes a short vector the classifier reads. Features are standard-agnostic
-(similarities, margins, concreteness, keyword use) so a new program's standards can be analysed with
-the same trained model.
+Each (unit, standard) pair becomes a short vector the classifier reads. All but one are standard-agnostic
+(similarities, margins, concreteness, keyword use), so a new program's standards can be analysed with
+the same trained model; the last, ``head``, is what a small per-standard classifier on the unit's
+embedding says, learned from labelled passages. A program without such passages gets the training mean
+there, which the shared model reads as "no opinion".
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ FEATURES = [
     "unit_z",
     "mean_conc",
     "generic_share",
+    "head",
 ]
 
 
@@ -39,6 +42,7 @@ class UnitView:
     generic: np.ndarray  # (n_sentences,) bool
     keyword: np.ndarray  # (n_sentences, n_standards) bool
     unit_sim: np.ndarray  # (n_standards,) similarity of the whole unit to each standard
+    head: np.ndarray  # (n_standards,) per-standard embedding classifier's probability for the unit
 
 
 def _z(values: np.ndarray) -> np.ndarray:
@@ -82,4 +86,5 @@ def unit_features(view: UnitView) -> np.ndarray:
     out[:, 12] = _z(view.unit_sim) if n_std > 1 else 0.0
     out[:, 13] = conc.mean()
     out[:, 14] = view.generic.mean()
+    out[:, 15] = view.head
     return out

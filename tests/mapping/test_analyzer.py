@@ -59,6 +59,34 @@ def test_evaluation_described_without_the_keyword_is_demonstrated(cpt_settings):
     assert s10.criteria_met  # ties the evidence to the knowledge base's criteria
 
 
+def test_too_little_described_work_caps_a_standard_at_partial(cpt_settings):
+    # the same model, asked for more work sentences than the passage has: S10 drops to partial, not missing
+    from app.mapping.analyzer import NarrativeAnalyzer
+
+    analyzer = get_analyzer(cpt_settings, "cpt")
+    strict = NarrativeAnalyzer(
+        analyzer.kb,
+        analyzer.embedder,
+        analyzer.prompts_dir,
+        analyzer.model.model_copy(update={"min_concrete_sentences": 99}),
+    )
+    document = read_text_input(EVALUATION, "draft")
+    assert statuses(analyzer.analyze(document))["S10"] is Status.demonstrated
+    assert statuses(strict.analyze(document))["S10"] is Status.partial
+
+
+def test_embedding_heads_exist_for_the_trained_program_only(cpt_settings):
+    import numpy as np
+
+    model = get_analyzer(cpt_settings, "cpt").model
+    vectors = np.random.default_rng(0).normal(size=(3, 384))
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    trained = model.head_probabilities("cpt", ["S1", "S10", "S99"], vectors)
+    assert ((trained[:, :2] > 0) & (trained[:, :2] < 1)).all()
+    assert (trained[:, 2] == model.head_neutral).all()  # a standard the heads never saw: "no opinion"
+    assert (model.head_probabilities("cwi", ["S1"], vectors) == model.head_neutral).all()
+
+
 def test_injected_instructions_change_nothing(cpt_settings):
     plain = analyse(cpt_settings, CLAIMS).projects[0]
     injected = analyse(cpt_settings, CLAIMS + " " + INJECTION).projects[0]
