@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -18,8 +19,8 @@ from app.config import Settings
 from app.embeddings import get_embedder
 from app.knowledge.loader import load_knowledge
 from app.mapping.analyzer import NarrativeAnalyzer
-from app.mapping.classifier import MODEL_PATH, EmbeddingHead, Head, MappingModel
-from app.mapping.features import FEATURES
+from app.mapping.classifier import MODEL_PATH, Head, LinearHead, MappingModel, SharedHeads, WordHeads, terms
+from app.mapping.features import AGNOSTIC, FEATURES
 from evaluation.mapping_data import PASSAGES, load_passages
 
 PROGRAM = "cpt"
@@ -27,18 +28,22 @@ MIN_EVIDENCE_CONCRETENESS = 0.4  # an action, or two of figures / people / data,
 MIN_CONCRETE_SENTENCES = 2  # chosen by cross-validation on train: one such sentence let claims through
 C = 1.0
 HEAD_C = 3.0  # the embedding heads' regularisation, chosen by cross-validation on train
+WORDS_C = 3.0  # the word heads' regularisation (1-10 did alike in cross-validation)
+WORDS_MAX_TERMS = 1000  # the most frequent words and word pairs that appear in at least WORDS_MIN_DF passages
+WORDS_MIN_DF = 2
 FOLDS = 5
 
 
 def blank_model() -> MappingModel:
     """A model with no weights, used only to compute features while training."""
     head = Head(coef=[0.0] * len(FEATURES), intercept=0.0, threshold=0.5)
+    shared = SharedHeads(columns=FEATURES, demonstrated=head, present=head)
     return MappingModel(
         features=FEATURES,
         mean=[0.0] * len(FEATURES),
         scale=[1.0] * len(FEATURES),
-        demonstrated=head,
-        present=head,
+        learned=shared,
+        agnostic=shared,
         evidence_similarity=0.0,
         criterion_similarity=0.0,
         min_evidence_concreteness=MIN_EVIDENCE_CONCRETENESS,
@@ -46,23 +51,37 @@ def blank_model() -> MappingModel:
     )
 
 
-def passage_features(
-    analyzer: NarrativeAnalyzer, text: str
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, int]:
-    """For a passage read as one unit: its features (n_std, n_features), per standard its best sentence
-    similarity and the best similarity of a concrete sentence to one of the standard's criteria, the
-    unit's embedding (what the heads read) and how many of its sentences describe work."""
+@dataclass
+class PassageView:
+    """A labelled passage read as one unit, the way the analyzer reads a paragraph."""
+
+    features: np.ndarray  # (n_std, n_features)
+    best_similarity: np.ndarray  # (n_std,) best sentence-to-standard similarity
+    best_criterion: np.ndarray  # (n_std,) best similarity of a work sentence to one of the standard's criteria
+    vector: np.ndarray  # the unit's embedding, what the embedding heads read
+    text: str  # the unit's sentences, what the word heads read
+    work_sentences: int
+
+
+def passage_view(analyzer: NarrativeAnalyzer, text: str) -> PassageView:
     prep = analyzer.prepare(text, single_unit=True)
     n_std = len(analyzer.protos.standards)
     if not prep.units:
         dim = analyzer.protos.standards[0].vectors.shape[1]
-        return np.zeros((n_std, len(FEATURES))), np.zeros(n_std), np.zeros(n_std), np.zeros(dim), 0
-    features = analyzer.unit_matrix(prep)
+        zeros = np.zeros(n_std)
+        return PassageView(np.zeros((n_std, len(FEATURES))), zeros, zeros, np.zeros(dim), "", 0)
     concrete = [r for r in range(len(prep.keep)) if prep.conc[r] >= MIN_EVIDENCE_CONCRETENESS]
     best_criterion = np.array(
         [float(prep.crit_sim[s][concrete].max()) if concrete and prep.crit_sim[s].size else 0.0 for s in range(n_std)]
     )
-    return features[0], prep.sim.max(axis=0), best_criterion, prep.unit_vecs[0], len(concrete)
+    return PassageView(
+        features=analyzer.unit_matrix(prep)[0],
+        best_similarity=prep.sim.max(axis=0),
+        best_criterion=best_criterion,
+        vector=prep.unit_vecs[0],
+        text=" ".join(prep.seg.sentences[i].text for i in prep.keep),
+        work_sentences=len(concrete),
+    )
 
 
 def _best_threshold(y: np.ndarray, p: np.ndarray) -> float:
@@ -76,34 +95,57 @@ def _best_threshold(y: np.ndarray, p: np.ndarray) -> float:
     return best
 
 
-def _fit(x: np.ndarray, y: np.ndarray, c: float = C):
+def _fit(x, y: np.ndarray, c: float = C):
     from sklearn.linear_model import LogisticRegression
 
     return LogisticRegression(C=c, class_weight="balanced", max_iter=3000).fit(x, y)
 
 
-def _fit_heads(vectors: np.ndarray, y: np.ndarray) -> list:
-    """One embedding classifier per standard (column of ``y``)."""
-    return [_fit(vectors, y[:, s], HEAD_C) for s in range(y.shape[1])]
+def _vectorizer():
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    # the transform WordHeads.vectors reimplements: terms(), sublinear tf, smoothed idf, l2 norm
+    return TfidfVectorizer(
+        analyzer=terms, min_df=WORDS_MIN_DF, max_features=WORDS_MAX_TERMS, sublinear_tf=True, dtype=np.float64
+    )
 
 
-def _apply_heads(heads: list, vectors: np.ndarray) -> np.ndarray:
-    return np.stack([h.predict_proba(vectors)[:, 1] for h in heads], axis=1)
+class _Stack:
+    """The per-standard heads stacked under the shared model, each fit on some passages and read on others."""
+
+    def __init__(self, vectors: np.ndarray, texts: list[str], y: np.ndarray):
+        self.vectors, self.texts, self.y = vectors, texts, y
+
+    def fit(self, rows: np.ndarray):
+        heads = [_fit(self.vectors[rows], self.y[rows, s], HEAD_C) for s in range(self.y.shape[1])]
+        vectorizer = _vectorizer().fit([self.texts[i] for i in rows])
+        words = vectorizer.transform([self.texts[i] for i in rows])
+        word_heads = [_fit(words, self.y[rows, s], WORDS_C) for s in range(self.y.shape[1])]
+        return heads, vectorizer, word_heads
+
+    def predict(self, fitted, rows: np.ndarray) -> dict[str, np.ndarray]:
+        heads, vectorizer, word_heads = fitted
+        words = vectorizer.transform([self.texts[i] for i in rows])
+        return {
+            "head": np.stack([h.predict_proba(self.vectors[rows])[:, 1] for h in heads], axis=1),
+            "words": np.stack([h.predict_proba(words)[:, 1] for h in word_heads], axis=1),
+        }
+
+    def out_of_fold(self, rows: np.ndarray) -> dict[str, np.ndarray]:
+        """Head probabilities for passages the heads were not trained on, so the shared model learns how
+        far to trust a head on unseen text, not on its own training data."""
+        fold = np.arange(len(rows)) % FOLDS
+        out = {name: np.zeros((len(rows), self.y.shape[1])) for name in ("head", "words")}
+        for k in range(FOLDS):
+            for name, values in self.predict(self.fit(rows[fold != k]), rows[fold == k]).items():
+                out[name][fold == k] = values
+        return out
 
 
-def _out_of_fold_heads(vectors: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """Head probabilities for passages the heads were not trained on, so the shared model learns how far
-    to trust a head on unseen text, not on its own training data."""
-    fold = np.arange(len(vectors)) % FOLDS
-    out = np.zeros(y.shape)
-    for k in range(FOLDS):
-        out[fold == k] = _apply_heads(_fit_heads(vectors[fold != k], y[fold != k]), vectors[fold == k])
-    return out
-
-
-def _with_heads(x: np.ndarray, heads: np.ndarray) -> np.ndarray:
+def _with_columns(x: np.ndarray, columns: dict[str, np.ndarray]) -> np.ndarray:
     x = x.copy()
-    x[:, :, FEATURES.index("head")] = heads
+    for name, values in columns.items():
+        x[:, :, FEATURES.index(name)] = values
     return x
 
 
@@ -137,66 +179,81 @@ def _rounded(values) -> list[float]:
     return [round(float(v), 6) for v in values]
 
 
+def _linear(model) -> LinearHead:
+    return LinearHead(coef=_rounded(model.coef_[0]), intercept=round(float(model.intercept_[0]), 6))
+
+
 def train(settings: Settings, out: Path = MODEL_PATH) -> dict:
     kb = load_knowledge(settings.knowledge_dir)[PROGRAM]
     analyzer = NarrativeAnalyzer(kb, get_embedder(settings.embedding_model_path), settings.prompts_dir, blank_model())
     ids = [s.id for s in kb.standards]
     passages = [p for p in load_passages() if p.split == "train"]
-    rows, vectors, best_sim, best_crit, work = [], [], [], [], []
-    for passage in passages:
-        feats, best, best_criterion, vector, concrete = passage_features(analyzer, passage.text)
-        work.append(concrete)
-        rows.append(feats)
-        best_sim.append(best)
-        best_crit.append(best_criterion)
-        vectors.append(vector)
-    x, e = np.asarray(rows), np.asarray(vectors)  # (passages, standards, features), (passages, dim)
+    views = [passage_view(analyzer, p.text) for p in passages]
+    x = np.asarray([v.features for v in views])  # (passages, standards, features)
     y_dem = np.array([[p.label(sid) == "demonstrated" for sid in ids] for p in passages])
     y_pres = np.array([[p.label(sid) != "missing" for sid in ids] for p in passages])
     # the analyzer never calls a passage with too little described work demonstrated (claims are partial)
-    described = (np.asarray(work) >= MIN_CONCRETE_SENTENCES)[:, None]
+    described = (np.array([v.work_sentences for v in views]) >= MIN_CONCRETE_SENTENCES)[:, None]
+    stack = _Stack(np.asarray([v.vector for v in views]), [v.text for v in views], y_dem)
+    everyone = np.arange(len(passages))
 
     # out-of-fold probabilities pick the thresholds (folds by passage, deterministic); the heads are
     # refitted inside each fold so that no passage's own label reaches its prediction
-    fold = np.arange(len(passages)) % FOLDS
-    oof_dem, oof_pres = np.zeros(y_dem.shape), np.zeros(y_dem.shape)
+    fold = everyone % FOLDS
+    oof = {name: (np.zeros(y_dem.shape), np.zeros(y_dem.shape)) for name in ("learned", "agnostic")}
+    agnostic = [FEATURES.index(f) for f in AGNOSTIC]
     for k in range(FOLDS):
-        tr, te = fold != k, fold == k
-        inner = _out_of_fold_heads(e[tr], y_dem[tr])
-        outer = _apply_heads(_fit_heads(e[tr], y_dem[tr]), e[te])
-        fitted = _fit_shared(_with_heads(x[tr], inner), y_dem[tr], y_pres[tr])
-        oof_dem[te], oof_pres[te] = _predict_shared(fitted, _with_heads(x[te], outer))
+        tr, te = everyone[fold != k], everyone[fold == k]
+        x_tr = _with_columns(x[tr], stack.out_of_fold(tr))
+        x_te = _with_columns(x[te], stack.predict(stack.fit(tr), te))
+        for name, cols in (("learned", slice(None)), ("agnostic", agnostic)):
+            fitted = _fit_shared(x_tr[:, :, cols], y_dem[tr], y_pres[tr])
+            oof[name][0][te], oof[name][1][te] = _predict_shared(fitted, x_te[:, :, cols])
 
-    head_column = _out_of_fold_heads(e, y_dem)
-    mean, scale, dem_model, pres_model = _fit_shared(_with_heads(x, head_column), y_dem, y_pres)
-    heads = _fit_heads(e, y_dem)
-    positives = np.asarray(best_sim)[y_dem]
+    stacked = stack.out_of_fold(everyone)
+    x_all = _with_columns(x, stacked)
+    mean, scale, dem_model, pres_model = _fit_shared(x_all, y_dem, y_pres)
+    _, _, dem_agnostic, pres_agnostic = _fit_shared(x_all[:, :, agnostic], y_dem, y_pres)
+    heads, vectorizer, word_heads = stack.fit(everyone)
+    positives = np.asarray([v.best_similarity for v in views])[y_dem]
+
+    def shared(columns: list[str], dem, pres, name: str) -> SharedHeads:
+        oof_dem, oof_pres = oof[name]
+        return SharedHeads(
+            columns=columns,
+            demonstrated=Head(
+                coef=_rounded(dem.coef_[0]),
+                intercept=round(float(dem.intercept_[0]), 6),
+                threshold=_best_threshold(y_dem.reshape(-1), (oof_dem * described).reshape(-1)),
+            ),
+            present=Head(
+                coef=_rounded(pres.coef_[0]),
+                intercept=round(float(pres.intercept_[0]), 6),
+                threshold=_best_threshold(y_pres.reshape(-1), np.maximum(oof_pres, oof_dem).reshape(-1)),
+            ),
+        )
+
     model = MappingModel(
         features=FEATURES,
         mean=_rounded(mean),
         scale=_rounded(scale),
-        demonstrated=Head(
-            coef=_rounded(dem_model.coef_[0]),
-            intercept=round(float(dem_model.intercept_[0]), 6),
-            threshold=_best_threshold(y_dem.reshape(-1), (oof_dem * described).reshape(-1)),
-        ),
-        present=Head(
-            coef=_rounded(pres_model.coef_[0]),
-            intercept=round(float(pres_model.intercept_[0]), 6),
-            threshold=_best_threshold(y_pres.reshape(-1), np.maximum(oof_pres, oof_dem).reshape(-1)),
-        ),
-        heads={
-            PROGRAM: {
-                sid: EmbeddingHead(coef=_rounded(h.coef_[0]), intercept=round(float(h.intercept_[0]), 6))
-                for sid, h in zip(ids, heads, strict=True)
-            }
+        learned=shared(FEATURES, dem_model, pres_model, "learned"),
+        agnostic=shared(AGNOSTIC, dem_agnostic, pres_agnostic, "agnostic"),
+        heads={PROGRAM: {sid: _linear(h) for sid, h in zip(ids, heads, strict=True)}},
+        head_neutral=round(float(stacked["head"].mean()), 6),
+        word_heads={
+            PROGRAM: WordHeads(
+                vocabulary=list(vectorizer.get_feature_names_out()),
+                idf=_rounded(vectorizer.idf_),
+                heads={sid: _linear(h) for sid, h in zip(ids, word_heads, strict=True)},
+            )
         },
-        head_neutral=round(float(head_column.mean()), 6),
+        words_neutral=round(float(stacked["words"].mean()), 6),
         # a quote must be about as close to the standard as the weakest 10% of real evidence
         evidence_similarity=round(float(np.quantile(positives, 0.10)), 3),
         # a criterion is met when a concrete sentence is as close to it as the best-matching criterion is
         # for three quarters of the passages that really demonstrate the standard
-        criterion_similarity=round(float(np.quantile(np.asarray(best_crit)[y_dem], 0.25)), 3),
+        criterion_similarity=round(float(np.quantile(np.asarray([v.best_criterion for v in views])[y_dem], 0.25)), 3),
         min_evidence_concreteness=MIN_EVIDENCE_CONCRETENESS,
         min_concrete_sentences=MIN_CONCRETE_SENTENCES,
         trained_on={
@@ -209,18 +266,29 @@ def train(settings: Settings, out: Path = MODEL_PATH) -> dict:
             "present_pairs": int(y_pres.sum()),
             "C": C,
             "head_C": HEAD_C,
+            "words_C": WORDS_C,
         },
     )
+    # the analyzer recomputes the word weights without scikit-learn: they must be the ones the heads learned on
+    texts = [v.text for v in views]
+    mine = model.word_heads[PROGRAM].vectors(texts)
+    if not np.allclose(mine, vectorizer.transform(texts).toarray(), atol=1e-5):
+        raise RuntimeError("WordHeads.vectors no longer matches TfidfVectorizer: the word heads would misread text")
     # out-of-fold macro-F1 on the training split: the number to watch while developing (never the test split)
-    pred = (oof_dem >= model.demonstrated.threshold) & described
-    per_standard = []
-    for s in range(len(ids)):
-        denominator = pred[:, s].sum() + y_dem[:, s].sum()
-        per_standard.append(2 * float((pred[:, s] & y_dem[:, s]).sum()) / denominator if denominator else 1.0)
-    model.trained_on["cv_macro_f1"] = round(float(np.mean(per_standard)), 4)
+    for name, heads_used in (("learned", model.learned), ("agnostic", model.agnostic)):
+        pred = (oof[name][0] >= heads_used.demonstrated.threshold) & described
+        per_standard = []
+        for s in range(len(ids)):
+            denominator = pred[:, s].sum() + y_dem[:, s].sum()
+            per_standard.append(2 * float((pred[:, s] & y_dem[:, s]).sum()) / denominator if denominator else 1.0)
+        key = "cv_macro_f1" if name == "learned" else "cv_macro_f1_agnostic"
+        model.trained_on[key] = round(float(np.mean(per_standard)), 4)
     out.write_text(_dump(model.model_dump()))
     return model.trained_on | {
-        "thresholds": {"demonstrated": model.demonstrated.threshold, "present": model.present.threshold},
+        "thresholds": {
+            "demonstrated": model.learned.demonstrated.threshold,
+            "present": model.learned.present.threshold,
+        },
         "evidence_similarity": model.evidence_similarity,
         "criterion_similarity": model.criterion_similarity,
     }

@@ -47,6 +47,7 @@ class _Prepared:
     units: list[list[int]]  # rows of `keep`
     unit_sim: np.ndarray  # (n_units, n_std)
     unit_head: np.ndarray  # (n_units, n_std): the per-standard embedding heads' probabilities
+    unit_words: np.ndarray  # (n_units, n_std): the per-standard word heads' probabilities
     unit_vecs: np.ndarray  # (n_units, dim)
     injected: list[int]
 
@@ -124,6 +125,7 @@ class NarrativeAnalyzer:
         self.prompts_dir = Path(prompts_dir)
         self.templates = load_templates(self.prompts_dir, "analysis")
         self.protos: ProgramPrototypes = program_prototypes(kb, embedder)
+        self.shared = self.model.shared_for(kb.program.id)
 
     # --- scoring -------------------------------------------------------------------------------
     def standard_scores(self, vectors: np.ndarray) -> np.ndarray:
@@ -155,6 +157,8 @@ class NarrativeAnalyzer:
         sim = np.zeros((len(keep), n_std))
         unit_sim = self.standard_scores(unit_vecs) if len(units) else np.zeros((0, n_std))
         unit_head = self.model.head_probabilities(self.kb.program.id, self.protos.ids, unit_vecs)
+        unit_texts = [" ".join(texts[r] for r in rows) for rows in units]
+        unit_words = self.model.word_probabilities(self.kb.program.id, self.protos.ids, unit_texts)
         crit_sim: list[np.ndarray] = []
         for s, proto in enumerate(self.protos.standards):
             if len(keep):
@@ -173,7 +177,19 @@ class NarrativeAnalyzer:
         conc = np.array([signals[i].concreteness for i in keep], dtype=np.float64)
         generic = np.array([signals[i].generic for i in keep], dtype=bool)
         return _Prepared(
-            seg, keep, sim, crit_sim, conc, generic, keyword, units, unit_sim, unit_head, unit_vecs, injected
+            seg=seg,
+            keep=keep,
+            sim=sim,
+            crit_sim=crit_sim,
+            conc=conc,
+            generic=generic,
+            keyword=keyword,
+            units=units,
+            unit_sim=unit_sim,
+            unit_head=unit_head,
+            unit_words=unit_words,
+            unit_vecs=unit_vecs,
+            injected=injected,
         )
 
     def unit_matrix(self, prep: _Prepared) -> np.ndarray:
@@ -190,6 +206,7 @@ class NarrativeAnalyzer:
                 keyword=prep.keyword[rows],
                 unit_sim=prep.unit_sim[u],
                 head=prep.unit_head[u],
+                words=prep.unit_words[u],
             )
             out.append(unit_features(view))
         return np.stack(out)
@@ -262,7 +279,7 @@ class NarrativeAnalyzer:
         n_std = len(self.protos.standards)
         if len(features):
             flat = features.reshape(-1, features.shape[-1])
-            p_dem, p_pres = self.model.probabilities(flat)
+            p_dem, p_pres = self.model.probabilities(flat, self.shared)
             p_dem = p_dem.reshape(len(prep.units), n_std)
             p_pres = p_pres.reshape(len(prep.units), n_std)
         else:
@@ -274,18 +291,18 @@ class NarrativeAnalyzer:
             d, p = float(p_dem[:, s].max()), float(p_pres[:, s].max())
             evidence = self._evidence(prep, s)
             described = self._described_work(prep, best_unit) if prep.units else []
-            if d >= self.model.demonstrated.threshold and described:
+            if d >= self.shared.demonstrated.threshold and described:
                 # the evidence for a verdict on the unit is that unit's described work, closest first
                 quoted = {r for r, _ in evidence}
                 evidence += [item for item in self._strengths(prep, s, described) if item[0] not in quoted]
                 evidence.sort(key=lambda item: -item[1])
             concrete = [r for r, _ in evidence if prep.conc[r] >= self.model.min_evidence_concreteness]
-            if d >= self.model.demonstrated.threshold and described:
+            if d >= self.shared.demonstrated.threshold and described:
                 status = Status.demonstrated
                 confidence = d
-            elif p >= self.model.present.threshold or d >= self.model.demonstrated.threshold:
+            elif p >= self.shared.present.threshold or d >= self.shared.demonstrated.threshold:
                 status = Status.partial
-                confidence = max(min(p, 1 - d) if d < self.model.demonstrated.threshold else 0.5, 0.5)
+                confidence = max(min(p, 1 - d) if d < self.shared.demonstrated.threshold else 0.5, 0.5)
             else:
                 status = Status.missing
                 confidence = 1 - p

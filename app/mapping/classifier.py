@@ -1,22 +1,25 @@
 """The small trained model that turns features into probabilities, stored as plain JSON.
 
 Two logistic regressions share the features: one for "demonstrated", one for "present at all"
-(demonstrated or only mentioned). One of those features comes from per-standard logistic regressions
-on a unit's sentence embedding ("heads"), stacked under the shared model. Weights, scaling and
-decision thresholds come from ``evaluation/train_mapping.py`` run on the training split; nothing here
-is hand-set.
+(demonstrated or only mentioned). Two of those features come from per-standard logistic regressions
+stacked under the shared model: one on a unit's sentence embedding (meaning), one on its TF-IDF word and
+word-pair weights (the vocabulary of described work). Weights, scaling, vocabulary and decision
+thresholds come from ``evaluation/train_mapping.py`` run on the training split; nothing here is hand-set.
 """
 
 from __future__ import annotations
 
 import json
+from collections import Counter
 from functools import lru_cache
+from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
 from pydantic import BaseModel, Field
 
 from app.mapping.features import FEATURES
+from app.tokens import tokenize
 
 MODEL_PATH = Path(__file__).with_name("model.json")
 
@@ -31,30 +34,74 @@ class Head(BaseModel):
         return 1.0 / (1.0 + np.exp(-z))
 
 
-class EmbeddingHead(BaseModel):
-    """One standard's classifier on a unit's (normalised mean) sentence embedding."""
+class LinearHead(BaseModel):
+    """One standard's logistic regression on some vector representation of a unit."""
 
     coef: list[float]
     intercept: float
+
+    def prob(self, x: np.ndarray) -> np.ndarray:
+        return 1.0 / (1.0 + np.exp(-(x @ np.asarray(self.coef) + self.intercept)))
+
+
+def terms(text: str) -> list[str]:
+    """Words and adjacent word pairs, as the word heads were trained on them."""
+    words = tokenize(text)
+    return words + [f"{a} {b}" for a, b in pairwise(words)]
+
+
+class WordHeads(BaseModel):
+    """Per-standard classifiers on TF-IDF weights of :func:`terms` (sublinear tf, smoothed idf, l2
+    norm: scikit-learn's ``TfidfVectorizer`` transform, reimplemented so nothing but numbers is stored)."""
+
+    vocabulary: list[str]
+    idf: list[float]
+    heads: dict[str, LinearHead]
+
+    def vectors(self, texts: list[str]) -> np.ndarray:
+        index = {term: j for j, term in enumerate(self.vocabulary)}
+        idf = np.asarray(self.idf)
+        out = np.zeros((len(texts), len(self.vocabulary)))
+        for i, text in enumerate(texts):
+            counts = Counter(j for j in map(index.get, terms(text)) if j is not None)
+            for j, count in counts.items():
+                out[i, j] = (1.0 + np.log(count)) * idf[j]
+            norm = np.linalg.norm(out[i])
+            if norm:
+                out[i] /= norm
+        return out
+
+
+class SharedHeads(BaseModel):
+    """The two shared heads over some of the features: all of them for a program with learned heads,
+    only the standard-agnostic ones for a program without (which then is not judged on a neutral guess)."""
+
+    columns: list[str]
+    demonstrated: Head
+    present: Head
 
 
 class MappingModel(BaseModel):
     features: list[str]
     mean: list[float]
     scale: list[float]
-    demonstrated: Head
-    present: Head
+    learned: SharedHeads
+    agnostic: SharedHeads
     evidence_similarity: float = Field(description="Sentence-standard similarity for a quote to count.")
     criterion_similarity: float = Field(description="Evidence-criterion similarity for a criterion to be met.")
     min_evidence_concreteness: float = Field(description="A sentence this concrete describes work.")
     min_concrete_sentences: int = Field(
         default=2, ge=1, description="Demonstrated needs at least this many work sentences in the unit."
     )
-    heads: dict[str, dict[str, EmbeddingHead]] = Field(
+    heads: dict[str, dict[str, LinearHead]] = Field(
         default_factory=dict, description="program id -> standard id -> embedding head"
     )
     head_neutral: float = Field(
         default=0.0, description="The head feature for a standard without a head: its training mean."
+    )
+    word_heads: dict[str, WordHeads] = Field(default_factory=dict, description="program id -> word heads")
+    words_neutral: float = Field(
+        default=0.0, description="The words feature for a standard without a word head: its training mean."
     )
     trained_on: dict = Field(default_factory=dict)
 
@@ -65,17 +112,32 @@ class MappingModel(BaseModel):
         for s, sid in enumerate(standard_ids):
             head = heads.get(sid)
             if head is not None and len(vectors) and len(head.coef) == vectors.shape[1]:
-                z = vectors @ np.asarray(head.coef) + head.intercept
-                out[:, s] = 1.0 / (1.0 + np.exp(-z))
+                out[:, s] = head.prob(vectors)
+        return out
+
+    def word_probabilities(self, program: str, standard_ids: list[str], texts: list[str]) -> np.ndarray:
+        """(n_texts, n_standards); standards without a trained word head get ``words_neutral``."""
+        out = np.full((len(texts), len(standard_ids)), self.words_neutral)
+        words = self.word_heads.get(program)
+        if words is None or not texts:
+            return out
+        vectors = words.vectors(texts)
+        for s, sid in enumerate(standard_ids):
+            head = words.heads.get(sid)
+            if head is not None:
+                out[:, s] = head.prob(vectors)
         return out
 
     def scaled(self, x: np.ndarray) -> np.ndarray:
         return (x - np.asarray(self.mean)) / np.asarray(self.scale)
 
-    def probabilities(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        xs = self.scaled(x)
-        p_dem = self.demonstrated.prob(xs)
-        p_pres = np.maximum(self.present.prob(xs), p_dem)
+    def shared_for(self, program: str) -> SharedHeads:
+        return self.learned if program in self.heads and program in self.word_heads else self.agnostic
+
+    def probabilities(self, x: np.ndarray, shared: SharedHeads) -> tuple[np.ndarray, np.ndarray]:
+        xs = self.scaled(x)[:, [self.features.index(c) for c in shared.columns]]
+        p_dem = shared.demonstrated.prob(xs)
+        p_pres = np.maximum(shared.present.prob(xs), p_dem)
         return p_dem, p_pres
 
 

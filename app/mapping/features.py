@@ -1,10 +1,10 @@
 """Features of one stretch of narrative against every standard of a program.
 
-Each (unit, standard) pair becomes a short vector the classifier reads. All but one are standard-agnostic
-(similarities, margins, concreteness, keyword use), so a new program's standards can be analysed with
-the same trained model; the last, ``head``, is what a small per-standard classifier on the unit's
-embedding says, learned from labelled passages. A program without such passages gets the training mean
-there, which the shared model reads as "no opinion".
+Each (unit, standard) pair becomes a short vector the classifier reads. All but the last two are
+standard-agnostic (similarities, margins, concreteness, keyword use), so a new program's standards can
+be analysed with the same trained model; ``head`` and ``words`` are what small per-standard classifiers
+on the unit's embedding and on its words say, learned from labelled passages. A program without such
+passages gets the training mean there, which the shared model reads as "no opinion".
 """
 
 from __future__ import annotations
@@ -30,7 +30,10 @@ FEATURES = [
     "mean_conc",
     "generic_share",
     "head",
+    "words",
 ]
+LEARNED = ["head", "words"]  # features that exist only for a program with labelled passages
+AGNOSTIC = [f for f in FEATURES if f not in LEARNED]
 
 
 @dataclass
@@ -43,6 +46,7 @@ class UnitView:
     keyword: np.ndarray  # (n_sentences, n_standards) bool
     unit_sim: np.ndarray  # (n_standards,) similarity of the whole unit to each standard
     head: np.ndarray  # (n_standards,) per-standard embedding classifier's probability for the unit
+    words: np.ndarray  # (n_standards,) per-standard word classifier's probability for the unit
 
 
 def _z(values: np.ndarray) -> np.ndarray:
@@ -87,4 +91,5 @@ def unit_features(view: UnitView) -> np.ndarray:
     out[:, 13] = conc.mean()
     out[:, 14] = view.generic.mean()
     out[:, 15] = view.head
+    out[:, 16] = view.words
     return out

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -76,8 +77,6 @@ def test_too_little_described_work_caps_a_standard_at_partial(cpt_settings):
 
 
 def test_embedding_heads_exist_for_the_trained_program_only(cpt_settings):
-    import numpy as np
-
     model = get_analyzer(cpt_settings, "cpt").model
     vectors = np.random.default_rng(0).normal(size=(3, 384))
     vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
@@ -85,6 +84,20 @@ def test_embedding_heads_exist_for_the_trained_program_only(cpt_settings):
     assert ((trained[:, :2] > 0) & (trained[:, :2] < 1)).all()
     assert (trained[:, 2] == model.head_neutral).all()  # a standard the heads never saw: "no opinion"
     assert (model.head_probabilities("cwi", ["S1"], vectors) == model.head_neutral).all()
+    # a program without learned heads is judged by the shared heads trained without those features
+    fixture = get_analyzer(Settings(knowledge_dir=FIXTURES / "knowledge"), "cwi")
+    assert fixture.shared is model.agnostic and "head" not in model.agnostic.columns
+    assert get_analyzer(cpt_settings, "cpt").shared is model.learned
+
+
+def test_word_heads_read_text_as_they_were_trained():
+    from app.mapping.classifier import load_model, terms
+
+    words = load_model().word_heads["cpt"]
+    assert terms("We piloted it. Pilots") == ["pilot", "pilot", "pilot pilot"]
+    vectors = words.vectors(["We ran a pilot with eight technicians", "", "zzzz qqqq"])
+    assert abs(float(np.linalg.norm(vectors[0])) - 1) < 1e-9
+    assert not vectors[1].any() and not vectors[2].any()  # nothing known: no weight, no crash
 
 
 def test_injected_instructions_change_nothing(cpt_settings):

@@ -10,7 +10,7 @@ from app.index.ingest import ingest
 from app.retrieval.answer import NOT_COVERED, compose_answer
 from app.retrieval.hybrid import KnowledgeRetriever
 from app.retrieval.langchain_retriever import CertprepRetriever
-from app.retrieval.lexical import tokenize
+from app.tokens import tokenize
 
 pytestmark = pytest.mark.slow
 
