@@ -6,6 +6,7 @@ filters) and the lexical index; it reloads them only when the index's fingerprin
 
 from __future__ import annotations
 
+import functools
 import logging
 import shutil
 import threading
@@ -41,6 +42,9 @@ class KnowledgeRetriever:
         self.embedder = embedder or get_embedder(settings.embedding_model_path)
         self.notices: list[str] = []
         self._lock = threading.Lock()
+        # an answer searches the same question more than once (a relevance probe, then the passages):
+        # the model runs once per question text; kept in memory only, never written anywhere
+        self._query_vector = functools.lru_cache(maxsize=256)(self._embed_query)
         try:
             self._open()
         except Exception as exc:
@@ -109,6 +113,15 @@ class KnowledgeRetriever:
                 hits.append(Hit(id=chunk_id, text=table.texts[i], score=score, metadata=table.metadatas[i]))
         return hits
 
+    def forget_queries(self) -> None:
+        """Drop the remembered question vectors (so that a benchmark times the model, not the cache)."""
+        self._query_vector.cache_clear()
+
+    def _embed_query(self, query: str) -> np.ndarray:
+        vector = np.asarray(self.embedder.embed_query(query), dtype=np.float32)
+        vector.setflags(write=False)
+        return vector
+
     @property
     def chunk_count(self) -> int:
         return len(self._table.ids)
@@ -142,7 +155,7 @@ class KnowledgeRetriever:
         mask = self._mask(program, kinds)
         if not mask.any():
             return []
-        query_vector = np.asarray(self.embedder.embed_query(query), dtype=np.float32)
+        query_vector = self._query_vector(query)
 
         dense_rank: dict[str, int] = {}
         cosine: dict[str, float] = {}

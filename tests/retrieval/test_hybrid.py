@@ -122,3 +122,16 @@ def test_data_change_reaches_answers_without_code_change(tmp_path, fixture_knowl
     retriever = KnowledgeRetriever(settings, embedder)
     hits = retriever.search("years of inspection experience", program="cwi", kinds=["eligibility"], k=1)
     assert "five years" in hits[0].text
+
+
+def test_a_repeated_question_is_embedded_once(retriever, monkeypatch):
+    seen = []
+    embed = retriever.embedder.embed_query
+    monkeypatch.setattr(retriever.embedder, "embed_query", lambda text: seen.append(text) or embed(text))
+    first = retriever.search("quarantine cage for rejected widgets", program="cwi", k=1)
+    again = retriever.search("quarantine cage for rejected widgets", program="cwi", k=5)
+    assert seen == ["quarantine cage for rejected widgets"]
+    assert again[0].id == first[0].id == "cwi:S2.C2"
+    retriever.forget_queries()
+    retriever.search("quarantine cage for rejected widgets", program="cwi", k=1)
+    assert len(seen) == 2
