@@ -161,12 +161,16 @@ def evaluate(settings: Settings, repeats: int = 3) -> dict:
     return result
 
 
+# Labelled batches by id range, in the order they were written (see the passages file's header).
+BATCHES = (("first_batch", "m100", "m500"), ("second_batch", "m500", "m700"), ("third_batch", "m700", "m900"))
+
+
 def _by_batch(ids: list[str], test: list[Passage], predicted: dict[str, list[set[str]]]) -> dict:
-    """Macro-F1 on the first labelled batch (m1xx-m4xx) and on the later one (m5xx-m6xx) separately, so a
-    change of method can be compared on the test passages the earlier results were measured on."""
+    """Macro-F1 per labelled batch, so a change of method can be compared on the test passages earlier
+    results were measured on, and the newest batch shows how the method does on text written after it."""
     out = {}
-    for name, first in (("first_batch", True), ("second_batch", False)):
-        rows = [i for i, p in enumerate(test) if (p.id < "m500") == first]
+    for name, low, high in BATCHES:
+        rows = [i for i, p in enumerate(test) if low <= p.id < high]
         out[name] = {"passages": len(rows)} | {
             method: scores(ids, [test[i] for i in rows], [pred[i] for i in rows])["macro_f1"]
             for method, pred in predicted.items()
