@@ -27,6 +27,7 @@ UNIT_MIN_WORDS = 60
 UNIT_MAX_WORDS = 250
 MAX_EVIDENCE = 3
 TOP_PROTOTYPES = 3  # a sentence close to several of a standard's reference texts is better evidence than one
+SENTENCE_BATCH = 16  # sentences are short: smaller batches pad less (900 words: 0.40 -> 0.33 s on 2 cores)
 
 
 class AnalysisError(ValueError):
@@ -149,7 +150,11 @@ class NarrativeAnalyzer:
         # one model call for the sentences; a unit is the normalised mean of its sentences (no second,
         # padded pass over long texts: it halves the time of a long narrative)
         texts = [seg.sentences[i].text for i in keep]
-        sent_vecs = np.asarray(self.embedder.embed(texts), dtype=np.float32) if texts else np.zeros((0, 1))
+        sent_vecs = (
+            np.asarray(self.embedder.embed(texts, batch_size=SENTENCE_BATCH), dtype=np.float32)
+            if texts
+            else np.zeros((0, 1))
+        )
         unit_vecs = np.zeros((len(units), sent_vecs.shape[1]), dtype=np.float32)
         for u, rows in enumerate(units):
             mean = sent_vecs[rows].mean(axis=0)
