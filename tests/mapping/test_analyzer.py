@@ -120,9 +120,14 @@ def test_evidence_offsets_point_into_the_text(cpt_settings):
 EXAMPLE_PROJECT = Path(__file__).parents[2] / "examples/cpt/projects/medication-errors.md"
 
 
-def test_the_example_project_paragraph_by_paragraph(cpt_settings):
+@pytest.fixture(scope="module")
+def example_statuses(cpt_settings) -> dict[str, Status]:
+    return statuses(analyse(cpt_settings, EXAMPLE_PROJECT.read_text(encoding="utf-8")).projects[0])
+
+
+def test_the_example_project_paragraph_by_paragraph(example_statuses):
     # one paragraph per step; "I also kept in mind the bigger picture" names S2 and describes nothing
-    found = statuses(analyse(cpt_settings, EXAMPLE_PROJECT.read_text(encoding="utf-8")).projects[0])
+    found = example_statuses
     assert {s for s, status in found.items() if status is Status.demonstrated} >= {"S1", "S6", "S7", "S8", "S9", "S10"}
     assert found["S2"] is not Status.demonstrated and found["S3"] is not Status.demonstrated
 
@@ -132,9 +137,8 @@ def test_the_example_project_paragraph_by_paragraph(cpt_settings):
     reason="known miss: the paragraph that sets up the working group (S4) also sizes the gap (S5); "
     "the model reads the paragraph as one unit and calls both partial",
 )
-def test_a_paragraph_mixing_two_standards_demonstrates_both(cpt_settings):
-    found = statuses(analyse(cpt_settings, EXAMPLE_PROJECT.read_text(encoding="utf-8")).projects[0])
-    assert found["S4"] is Status.demonstrated and found["S5"] is Status.demonstrated
+def test_a_paragraph_mixing_two_standards_demonstrates_both(example_statuses):
+    assert example_statuses["S4"] is Status.demonstrated and example_statuses["S5"] is Status.demonstrated
 
 
 def test_missing_standards_get_coaching_not_rewrites(cpt_settings):
