@@ -105,27 +105,11 @@ def _warm_ask(settings: Settings, questions, quick: bool) -> dict:
 
 
 def _warm_analyze(settings: Settings, quick: bool) -> dict:
-    from app.documents import Document
     from app.mapping.service import get_analyzer
-    from evaluation.mapping import _long_narratives
+    from evaluation.mapping import warm_latency
     from evaluation.mapping_data import load_projects
 
-    analyzer = get_analyzer(settings, "cpt")
-    texts = _long_narratives(load_projects())
-    analyzer.analyze(Document(source="warm-up", text=texts[0]))
-    seconds = []
-    for _ in range(1 if quick else 3):
-        for text in texts:
-            started = time.perf_counter()
-            analyzer.analyze(Document(source="bench", text=text))
-            seconds.append(time.perf_counter() - started)
-    return {
-        "narratives": len(texts),
-        "words": [len(t.split()) for t in texts],
-        "runs": len(seconds),
-        "median_s": round(statistics.median(seconds), 3),
-        "max_s": round(max(seconds), 3),
-    }
+    return warm_latency(get_analyzer(settings, "cpt"), load_projects(), repeats=1 if quick else 3, digits=3)
 
 
 def run(quick: bool = False, out: Path | None = RESULTS) -> dict:
