@@ -10,6 +10,8 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import warnings
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,6 +34,12 @@ WORDS_C = 3.0  # the word heads' regularisation (1-10 did alike in cross-validat
 WORDS_MAX_TERMS = 1000  # the most frequent words and word pairs that appear in at least WORDS_MIN_DF passages
 WORDS_MIN_DF = 2
 FOLDS = 5
+# The solver runs to a tight tolerance, so two machines whose arithmetic differs in the last bits land on
+# the same optimum (the L2-regularised loss has exactly one) instead of stopping at different points
+# along the way; a fit that does not converge within MAX_ITER is an error, not a warning.
+SOLVER = "newton-cholesky"
+TOL = 1e-8
+MAX_ITER = 20000
 
 
 def blank_model() -> MappingModel:
@@ -84,30 +92,65 @@ def passage_view(analyzer: NarrativeAnalyzer, text: str) -> PassageView:
     )
 
 
-def _best_threshold(y: np.ndarray, p: np.ndarray) -> float:
-    best, best_f1 = 0.5, -1.0
-    for t in np.arange(0.2, 0.96, 0.02):
+THRESHOLD_GRID = [t / 100 for t in range(20, 96, 2)]  # from integers: the same numbers on every machine
+
+
+def _f1_by_threshold(y: np.ndarray, p: np.ndarray) -> list[float]:
+    out = []
+    for t in THRESHOLD_GRID:
         pred = p >= t
         tp = float((pred & y).sum())
-        f1 = 2 * tp / (pred.sum() + y.sum()) if (pred.sum() + y.sum()) else 0.0
-        if f1 > best_f1 + 1e-9:
-            best, best_f1 = float(round(t, 2)), f1
-    return best
+        out.append(2 * tp / (pred.sum() + y.sum()) if (pred.sum() + y.sum()) else 0.0)
+    return out
+
+
+def _best_threshold(y: np.ndarray, p: np.ndarray) -> float:
+    """The grid point with the best out-of-fold F1; the lowest of equal ones."""
+    f1 = _f1_by_threshold(y, p)
+    return THRESHOLD_GRID[int(np.argmax(np.round(f1, 9)))]
+
+
+def _threshold_lead(y: np.ndarray, p: np.ndarray) -> float:
+    """How far the chosen threshold's F1 leads the best other grid point's, reported so that a narrow choice
+    is visible. Another machine's rounding moves a probability by ~2e-6 (results/training_stability.json):
+    the choice changes only if an out-of-fold probability sits that close to a grid point."""
+    f1 = sorted(_f1_by_threshold(y, p), reverse=True)
+    return round(f1[0] - f1[1], 4)
 
 
 def _fit(x, y: np.ndarray, c: float = C):
+    from sklearn.exceptions import ConvergenceWarning
     from sklearn.linear_model import LogisticRegression
 
-    return LogisticRegression(C=c, class_weight="balanced", max_iter=3000).fit(x, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        return LogisticRegression(C=c, class_weight="balanced", solver=SOLVER, tol=TOL, max_iter=MAX_ITER).fit(x, y)
 
 
-def _vectorizer():
+def select_vocabulary(texts: list[str], limit: int = WORDS_MAX_TERMS, min_df: int = WORDS_MIN_DF) -> list[str]:
+    """The ``limit`` most frequent terms (total count) of those in at least ``min_df`` texts.
+
+    Chosen here rather than by TfidfVectorizer(max_features=...), which ranks by an unstable sort: terms
+    with equal counts (most of them) were kept or dropped by the CPU's sort code, so two machines learned
+    on different vocabularies. Ties go to the term's spelling; the result is in alphabetical order."""
+    total: Counter[str] = Counter()
+    documents: Counter[str] = Counter()
+    for text in texts:
+        counts = Counter(terms(text))
+        total.update(counts)
+        documents.update(counts.keys())
+    eligible = sorted((t for t in total if documents[t] >= min_df), key=lambda t: (-total[t], t))
+    return sorted(eligible[:limit])
+
+
+def _vectorizer(texts: list[str]):
     from sklearn.feature_extraction.text import TfidfVectorizer
 
     # the transform WordHeads.vectors reimplements: terms(), sublinear tf, smoothed idf, l2 norm
-    return TfidfVectorizer(
-        analyzer=terms, min_df=WORDS_MIN_DF, max_features=WORDS_MAX_TERMS, sublinear_tf=True, dtype=np.float64
+    vectorizer = TfidfVectorizer(
+        analyzer=terms, vocabulary=select_vocabulary(texts), sublinear_tf=True, dtype=np.float64
     )
+    return vectorizer.fit(texts)
 
 
 class _Stack:
@@ -118,7 +161,7 @@ class _Stack:
 
     def fit(self, rows: np.ndarray):
         heads = [_fit(self.vectors[rows], self.y[rows, s], HEAD_C) for s in range(self.y.shape[1])]
-        vectorizer = _vectorizer().fit([self.texts[i] for i in rows])
+        vectorizer = _vectorizer([self.texts[i] for i in rows])
         words = vectorizer.transform([self.texts[i] for i in rows])
         word_heads = [_fit(words, self.y[rows, s], WORDS_C) for s in range(self.y.shape[1])]
         return heads, vectorizer, word_heads
@@ -217,19 +260,24 @@ def train(settings: Settings, out: Path = MODEL_PATH) -> dict:
     heads, vectorizer, word_heads = stack.fit(everyone)
     positives = np.asarray([v.best_similarity for v in views])[y_dem]
 
+    # what each threshold is chosen on: the labels and the out-of-fold probabilities
+    choice = {}
+    for name, (oof_dem, oof_pres) in oof.items():
+        choice[f"{name}.demonstrated"] = (y_dem.reshape(-1), (oof_dem * described).reshape(-1))
+        choice[f"{name}.present"] = (y_pres.reshape(-1), np.maximum(oof_pres, oof_dem).reshape(-1))
+
     def shared(columns: list[str], dem, pres, name: str) -> SharedHeads:
-        oof_dem, oof_pres = oof[name]
         return SharedHeads(
             columns=columns,
             demonstrated=Head(
                 coef=_rounded(dem.coef_[0]),
                 intercept=round(float(dem.intercept_[0]), 6),
-                threshold=_best_threshold(y_dem.reshape(-1), (oof_dem * described).reshape(-1)),
+                threshold=_best_threshold(*choice[f"{name}.demonstrated"]),
             ),
             present=Head(
                 coef=_rounded(pres.coef_[0]),
                 intercept=round(float(pres.intercept_[0]), 6),
-                threshold=_best_threshold(y_pres.reshape(-1), np.maximum(oof_pres, oof_dem).reshape(-1)),
+                threshold=_best_threshold(*choice[f"{name}.present"]),
             ),
         )
 
@@ -289,6 +337,7 @@ def train(settings: Settings, out: Path = MODEL_PATH) -> dict:
             "demonstrated": model.learned.demonstrated.threshold,
             "present": model.learned.present.threshold,
         },
+        "threshold_f1_lead": {key: _threshold_lead(*args) for key, args in choice.items()},
         "evidence_similarity": model.evidence_similarity,
         "criterion_similarity": model.criterion_similarity,
     }

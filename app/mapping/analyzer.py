@@ -324,7 +324,7 @@ class NarrativeAnalyzer:
             if status is not Status.missing and evidence:
                 # the criteria nearest to what the text already says are the easiest to add
                 row = evidence[0][0]
-                order = np.argsort(-prep.crit_sim[s][row])
+                order = np.argsort(-prep.crit_sim[s][row], kind="stable")
                 unmet = [standard.criteria[int(j)].text for j in order if standard.criteria[int(j)].id not in met]
             paragraph = None
             if evidence:
