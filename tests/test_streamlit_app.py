@@ -77,3 +77,24 @@ def test_every_page_is_reachable_from_the_navigation(page, title):
     at.switch_page(str(REPO_ROOT / "app/ui/pages" / page)).run()
     assert not at.exception
     assert at.title[0].value == title
+
+
+def test_workspace_and_role_survive_a_page_change(monkeypatch, tmp_path):
+    monkeypatch.setenv("CERTPREP_DATA_DIR", str(tmp_path / "d"))
+    from app.config import get_settings
+    from app.storage import Storage
+
+    get_settings.cache_clear()
+    storage = Storage(get_settings().database_path)
+    first = storage.create_workspace("My application", "cpt")
+    desk = storage.create_workspace("BCPO staff desk", "cpo")
+    at = AppTest.from_file(str(REPO_ROOT / "app/streamlit_app.py"), default_timeout=180).run()
+    at.sidebar.selectbox(key="workspace-choice").set_value(first.id).run()
+    at.sidebar.radio(key="role-choice").set_value("mentor").run()
+    for page in ("narrative.py", "application.py", "mentor.py", "screening.py", "knowledge.py", "chat.py"):
+        at.switch_page(str(REPO_ROOT / "app/ui/pages" / page)).run()
+        assert not at.exception, page
+        assert at.sidebar.selectbox(key="workspace-choice").value == first.id, page
+        assert at.sidebar.radio(key="role-choice").value == "mentor", page
+    assert desk.id != first.id
+    get_settings.cache_clear()

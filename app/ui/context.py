@@ -1,7 +1,9 @@
 """The sidebar every page shares: which workspace, which program, which role.
 
-The workspace is kept in the URL (``?ws=``) so a reload, a bookmark or a server restart lands on the
-same saved work; with no ``ws`` the most recently used workspace opens.
+The workspace and the role are kept in the URL (``?ws=&role=``) so a reload, a bookmark, the back button
+or a server restart lands on the same saved work, and in the browser session, because a page change in
+the sidebar clears the URL's query: a mentor moving from page to page stays with the same applicant.
+With neither, the most recently used workspace opens.
 """
 
 from __future__ import annotations
@@ -35,9 +37,24 @@ class Context:
         return self.knowledge[self.program]
 
 
+def remembered(name: str) -> str | None:
+    """The URL's value (reload, bookmark, back button), else this session's (a page change clears the URL)."""
+    value = st.query_params.get(name)
+    if value:
+        st.session_state[f"active-{name}"] = value
+        return value
+    return st.session_state.get(f"active-{name}")
+
+
+def remember(name: str, value: str) -> None:
+    st.session_state[f"active-{name}"] = value
+    if st.query_params.get(name) != value:
+        st.query_params[name] = value
+
+
 def _current_workspace(settings: Settings, storage: Storage, knowledge: dict) -> Workspace:
     workspaces = storage.workspaces()
-    wanted = st.query_params.get("ws")
+    wanted = remembered("ws")
     for ws in workspaces:
         if wanted and str(ws.id) == wanted:
             return ws
@@ -57,8 +74,16 @@ def _new_workspace(storage: Storage, knowledge: dict) -> None:
             except StorageError as exc:
                 st.error(str(exc))
             else:
-                st.query_params["ws"] = str(created.id)
+                remember("ws", str(created.id))
                 st.rerun()
+
+
+def _pick_workspace() -> None:
+    remember("ws", str(st.session_state["workspace-choice"]))
+
+
+def _pick_role() -> None:
+    remember("role", st.session_state["role-choice"])
 
 
 def sidebar() -> Context:
@@ -67,21 +92,25 @@ def sidebar() -> Context:
     storage = resources.storage()
     knowledge = resources.knowledge()
     workspace = _current_workspace(settings, storage, knowledge)
-    if st.query_params.get("ws") != str(workspace.id):
-        st.query_params["ws"] = str(workspace.id)
+    remember("ws", str(workspace.id))
+    roles = [r.value for r in Role]
+    wanted_role = remembered("role")
+    role = wanted_role if wanted_role in roles else Role.candidate.value
+    remember("role", role)
+    # widget state is dropped on a page change: set it from what is remembered before drawing the widget
+    st.session_state["workspace-choice"] = workspace.id
+    st.session_state["role-choice"] = role
     with st.sidebar:
         workspaces = storage.workspaces()
-        ids = [w.id for w in workspaces]
-        chosen = st.selectbox(
+        names = {w.id: w.name for w in workspaces}
+        st.selectbox(
             "Workspace",
-            ids,
-            index=ids.index(workspace.id),
-            format_func=lambda i: next(w.name for w in workspaces if w.id == i),
+            list(names),
+            format_func=lambda i: names[i],
+            key="workspace-choice",
+            on_change=_pick_workspace,
             help="Each workspace holds one applicant's drafts, checks, comments and conversations.",
         )
-        if chosen != workspace.id:
-            st.query_params["ws"] = str(chosen)
-            st.rerun()
         _new_workspace(storage, knowledge)
         programs = sorted(knowledge)
         program = st.selectbox(
@@ -94,18 +123,14 @@ def sidebar() -> Context:
         if program != workspace.program:
             storage.set_workspace_program(workspace.id, program)
             workspace = storage.workspace(workspace.id)
-        roles = [r.value for r in Role]
-        wanted_role = st.query_params.get("role", Role.candidate.value)
-        role = st.radio(
+        st.radio(
             "I am a",
             roles,
-            index=roles.index(wanted_role) if wanted_role in roles else 0,
             horizontal=True,
-            key="role",
+            key="role-choice",
+            on_change=_pick_role,
             help="Changes how the assistant answers: coaching for candidates, review for mentors, rule and "
             "source for staff.",
         )
-        if st.query_params.get("role") != role:
-            st.query_params["role"] = role
         st.caption("Everything stays on this computer. No telemetry.")
     return Context(settings, storage, knowledge, workspace, Role(role))

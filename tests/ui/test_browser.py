@@ -12,7 +12,7 @@ import tempfile
 
 import pytest
 
-from app.config import REPO_ROOT
+from app.config import REPO_ROOT, Settings
 from tests.conftest import free_port, wait_for_http
 
 CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
@@ -148,3 +148,72 @@ def test_ask_upload_reload(server, browser):
         for box in boxes
     ]
     assert any("food-waste (draft)" in text for text in shown), shown
+
+
+PAGES = ["Narrative check", "Application", "Mentor review", "Batch screening", "Knowledge browser", "Ask"]
+
+
+def _sidebar_state(driver) -> tuple[str, str]:
+    """(the workspace shown in the sidebar, the role that is checked)."""
+    from selenium.webdriver.common.by import By
+
+    sidebar = driver.find_element(By.CSS_SELECTOR, "[data-testid='stSidebar']")
+    workspace = sidebar.find_element(By.CSS_SELECTOR, "input[aria-label='Workspace']").get_attribute("value")
+    checked = [
+        label.get_attribute("innerText").strip()
+        for label in sidebar.find_elements(By.CSS_SELECTOR, "[data-testid='stRadio'] label")
+        if label.find_elements(By.CSS_SELECTOR, "input:checked")
+    ]
+    return workspace, ",".join(checked)
+
+
+def _wait_sidebar(driver, workspace: str, role: str, timeout: float = 60) -> None:
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    def shown(d):
+        try:
+            return _sidebar_state(d) == (workspace, role)
+        except Exception:  # the page is still drawing
+            return False
+
+    try:
+        WebDriverWait(driver, timeout).until(shown)
+    except Exception:
+        raise AssertionError(f"expected {(workspace, role)}, the sidebar shows {_sidebar_state(driver)}") from None
+
+
+def test_workspace_and_role_survive_every_page_reload_and_back(tmp_path, browser):
+    """A mentor or staff member with several applicants must never land in another one's workspace."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    from app.storage import Storage
+
+    data = tmp_path / "data"
+    storage = Storage(Settings(data_dir=data).database_path)
+    mine = storage.create_workspace("My application", "cpt")
+    storage.create_workspace("BCPO staff desk", "cpo")  # the most recent: what opens by default
+    running = Server(data)
+    running.start()
+    try:
+        browser.get(f"{running.url}/?ws={mine.id}")
+        _wait_sidebar(browser, "My application", "candidate", timeout=180)
+        for role in ("candidate", "mentor", "staff"):
+            radio = browser.find_element(By.XPATH, f"//*[@data-testid='stSidebar']//label[normalize-space()='{role}']")
+            radio.click()
+            _wait_sidebar(browser, "My application", role)
+            for title in PAGES:
+                link = WebDriverWait(browser, 30).until(
+                    lambda d, t=title: d.find_element(
+                        By.XPATH, f"//*[@data-testid='stSidebarNav']//a[.//span[normalize-space()='{t}']]"
+                    )
+                )
+                link.click()
+                _wait_sidebar(browser, "My application", role)
+            _shot(browser, f"navigation-{role}.png")
+            browser.refresh()
+            _wait_sidebar(browser, "My application", role, timeout=120)
+            browser.back()
+            _wait_sidebar(browser, "My application", role)
+    finally:
+        running.stop()
