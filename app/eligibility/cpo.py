@@ -14,7 +14,7 @@ from pydantic import BaseModel, Field
 
 from app.eligibility.dates import years_before
 from app.eligibility.hours_log import LogRow, classify_rows
-from app.eligibility.models import HoursSummary, RejectedRow, Requirement
+from app.eligibility.models import HoursSummary, RejectedRow, Requirement, hours_text
 from app.knowledge.schema import KnowledgeBase
 
 EDUCATION_LEVELS = ("none", "high_school", "associate", "bachelor", "advanced")
@@ -50,10 +50,6 @@ def _level(level: str) -> str:
     return level.replace("_", " ")
 
 
-def _hours(n: float) -> str:
-    return f"{n:,.0f}" if float(n).is_integer() else f"{n:,.1f}"
-
-
 def _other_windows(kb: KnowledgeBase, facts: CpoFacts, summary: HoursSummary, active_years: int) -> str:
     """When the sources disagree on the window, say what the other reading would change, so staff see
     whether the uncertainty matters for this applicant."""
@@ -69,10 +65,10 @@ def _other_windows(kb: KnowledgeBase, facts: CpoFacts, summary: HoursSummary, ac
         rows = classify_rows(facts.hours_rows, start, facts.applied_on)
         paid = sum(r.hours or 0.0 for r in rows if r.reason is None)
         total = paid + summary.substitute_counted
-        verdict = "enough" if total >= summary.required else f"{_hours(summary.required - total)} short"
+        verdict = "enough" if total >= summary.required else f"{hours_text(summary.required - total)} short"
         sources = ", ".join(option.provenance.sources) if option.provenance else "another source"
         notes.append(
-            f"under the {years}-year window named by {sources} (uncertain), {_hours(paid)} paid hours would "
+            f"under the {years}-year window named by {sources} (uncertain), {hours_text(paid)} paid hours would "
             f"count ({verdict})"
         )
     return "; ".join(notes)
@@ -144,6 +140,7 @@ def check_cpo(kb: KnowledgeBase, facts: CpoFacts) -> tuple[list[Requirement], Ho
     summary.substitute_by_category = dict(by_category)
     claimed = sum(by_category.values())
     summary.substitute_counted = min(claimed, cap)
+    summary.substitute_cap, summary.education = cap, education
     summary.total_counted = summary.paid_in_window + summary.substitute_counted
     summary.missing = max(0.0, required - summary.total_counted)
 
@@ -151,20 +148,14 @@ def check_cpo(kb: KnowledgeBase, facts: CpoFacts) -> tuple[list[Requirement], Ho
     source, uncertain = _cite(kb, "min_paid_hours")
     window_source, window_uncertain = _cite(kb, "experience_window_years")
     parts = [
-        f"{_hours(summary.paid_in_window)} paid hours fall inside the {window_years}-year window "
+        f"{hours_text(summary.paid_in_window)} paid hours fall inside the {window_years}-year window "
         f"({window_start.isoformat()} to {window_end.isoformat()})"
     ]
     if summary.rejected_hours:
-        parts.append("not counted: " + ", ".join(f"{_hours(h)} h {r}" for r, h in summary.rejected_hours.items()))
-    if summary.degree_credit:
-        parts.append(f"the {education.replace('_', ' ')} degree adds {_hours(summary.degree_credit)}")
-    other = claimed - summary.degree_credit
-    if other:
-        parts.append(f"other substitute hours add {_hours(other)}")
-    if claimed > cap:
-        parts.append(f"substitute hours are capped at {_hours(cap)} (claimed {_hours(claimed)})")
-    verdict = f"{_hours(summary.total_counted)} of the {_hours(required)} hours count" + (
-        f", so {_hours(summary.missing)} hours are still missing" if summary.missing else ""
+        parts.append("not counted: " + ", ".join(f"{hours_text(h)} h {r}" for r, h in summary.rejected_hours.items()))
+    parts += summary.substitute_parts()
+    verdict = f"{hours_text(summary.total_counted)} of the {hours_text(required)} hours count" + (
+        f", so {hours_text(summary.missing)} hours are still missing" if summary.missing else ""
     )
     alternatives = _other_windows(kb, facts, summary, window_years)
     if alternatives:
@@ -172,7 +163,7 @@ def check_cpo(kb: KnowledgeBase, facts: CpoFacts) -> tuple[list[Requirement], Ho
     requirements.append(
         Requirement(
             id="paid_hours",
-            title=f"{_hours(required)} hours of paid work in the {window_years} years before applying",
+            title=f"{hours_text(required)} hours of paid work in the {window_years} years before applying",
             met=summary.missing == 0 and (facts.hours_rows is not None or facts.paid_hours is not None),
             detail=f"{verdict}: " + "; ".join(parts) + "."
             if facts.hours_rows is not None or facts.paid_hours is not None

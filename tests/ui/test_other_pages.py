@@ -114,3 +114,27 @@ def test_knowledge_browser_shows_rules_with_sources_and_confidence(ui_settings, 
     assert {"confirmed", "uncertain"} <= set(rules["confidence"])
     assert all(rules["sources"])
     assert [e.label for e in at.expander][:2] == ["S1 Focus on Results or Outcomes", "S2 Take a Systemic View"]
+
+
+def test_cpo_chart_and_checklist_count_the_degree_once(ui_settings, db):
+    ws = db.create_workspace("Degree once", "cpo")
+    db.set_setting(
+        ws.id,
+        "application",
+        {
+            "applied_on": "2026-11-01",
+            "education": "bachelor",
+            "ethics": True,
+            "hours_csv": (EXAMPLES / "cpo/hours.csv").read_text(),
+            "substitutions": [{"category": "continuing_education", "hours": 30, "date": "2025-06-01", "note": None}],
+        },
+    )
+    at = page("application", ws=ws.id)
+    assert errors(at) == []
+    checklist = " ".join(m.value for m in at.markdown)
+    assert "the bachelor degree adds 75; other substitute hours add 30" in checklist
+    captions = " ".join(c.value for c in at.caption)
+    # 75 + 30, not 75 + 105: the chart and the checklist come from one computation
+    assert "plus 105 substitute hours (the bachelor degree adds 75; other substitute hours add 30)" in captions
+    # the categories are a choice list with readable names, degree excluded (it comes from education)
+    assert "continuing education or ceus" in " ".join(m.value for m in at.markdown).lower()

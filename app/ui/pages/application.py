@@ -16,6 +16,7 @@ from app.eligibility.cpo import EDUCATION_LEVELS, CpoFacts, Substitution
 from app.eligibility.cpt import AttestationFact, CptFacts, CptProject, RoleSpan
 from app.eligibility.dates import parse_date
 from app.eligibility.hours_log import HoursLogError, counted_over_time, parse_hours_log
+from app.eligibility.models import HoursSummary, hours_text
 from app.reports.check_text import group_rejected
 from app.reports.gap_report import table_csv
 from app.reports.workspace import latest_results
@@ -47,9 +48,10 @@ def _save(ctx: Context, saved: dict, **values) -> None:
     ctx.storage.set_setting(ctx.workspace.id, "application", saved | values)
 
 
-def _hours_chart(points: list[tuple[dt.date, float]], required: float, extra: float) -> None:
+def _hours_chart(points: list[tuple[dt.date, float]], hours: HoursSummary) -> None:
     if not points:
         return
+    required, extra = hours.required, hours.substitute_counted
     frame = pd.DataFrame({"date": [p[0] for p in points], "hours that count": [p[1] + extra for p in points]})
     line = alt.Chart(frame).mark_line(point=True).encode(x="date:T", y="hours that count:Q")
     rule = (
@@ -58,9 +60,10 @@ def _hours_chart(points: list[tuple[dt.date, float]], required: float, extra: fl
         .encode(y="required:Q")
     )
     st.altair_chart(line + rule, width="stretch")
+    how = f" ({'; '.join(hours.substitute_parts())})" if extra else ""
     st.caption(
-        f"Paid hours in the window, cumulative, plus {extra:g} substitute or degree hours; dashed line: "
-        f"the {required:,.0f} hours required."
+        f"Paid hours in the window, cumulative, plus {hours_text(extra)} substitute hours{how}; dashed line: "
+        f"the {hours_text(required)} hours required."
     )
 
 
@@ -85,30 +88,45 @@ def _cpo(ctx: Context, saved: dict) -> None:
             except UnicodeDecodeError:
                 csv_text = raw.decode("cp1252", errors="replace")
                 st.info(f"{upload.name}: not UTF-8; read as Windows-1252")
-    st.markdown("**Substitute hours** (continuing education, writing or speaking, …)")
+    # degree credit comes from the education above; the other categories, with their names, from the rules
+    categories = {c["id"]: c for c in ctx.kb.value("substitute_categories") if c["id"] != "degree"}
+    st.markdown(
+        "**Other substitute hours** (" + ", ".join(c["label"].lower() for c in categories.values()) + "): "
+        "add a row per item; dated items must fall inside the window."
+    )
+    table = pd.DataFrame(saved.get("substitutions") or [], columns=["category", "hours", "date", "note"])
     subs = st.data_editor(
-        pd.DataFrame(saved.get("substitutions") or [], columns=["category", "hours", "date", "note"]).astype(
-            {"category": "string", "date": "string", "note": "string"}
+        table.astype({"category": "string", "hours": "float", "note": "string"}).assign(
+            date=pd.to_datetime(table["date"], errors="coerce").dt.date
         ),
         num_rows="dynamic",
         key="substitutions",
         width="stretch",
+        column_config={
+            "category": st.column_config.SelectboxColumn(
+                "Category", options=list(categories), format_func=lambda c: categories[c]["label"], required=True
+            ),
+            "hours": st.column_config.NumberColumn("Hours", min_value=0, step=0.5, required=True),
+            "date": st.column_config.DateColumn("Date", format="YYYY-MM-DD"),
+            "note": st.column_config.TextColumn("Note"),
+        },
     )
     substitutions, problems = [], []
     for n, row in enumerate(subs.to_dict("records"), 1):
-        if not any(str(v).strip() for v in row.values() if v is not None and not pd.isna(v)):
+        values = {k: (None if v is None or pd.isna(v) or str(v).strip() == "" else v) for k, v in row.items()}
+        if not any(values.values()):
             continue
         try:
             substitutions.append(
                 Substitution(
-                    category=str(row.get("category") or "").strip(),
-                    hours=float(row.get("hours")),
-                    date=parse_date(str(row["date"])) if row.get("date") and not pd.isna(row["date"]) else None,
-                    note=None if pd.isna(row.get("note")) else row.get("note"),
+                    category=str(values["category"] or "").strip(),
+                    hours=float(values["hours"]),
+                    date=parse_date(str(values["date"])[:10]) if values["date"] else None,
+                    note=values["note"],
                 )
             )
         except (ValueError, TypeError, ValidationError):
-            problems.append(f"substitute row {n}: needs a category, a number of hours and a YYYY-MM-DD date")
+            problems.append(f"Other substitute hours, row {n}: choose a category and give the hours (and a date)")
     for problem in problems:
         st.error(problem)
     rows = None
@@ -136,9 +154,7 @@ def _cpo(ctx: Context, saved: dict) -> None:
         hours = check.hours
         start, end = parse_date(hours.window_start), parse_date(hours.window_end)
         st.subheader("Hours that count over time")
-        _hours_chart(
-            counted_over_time(rows, start, end), hours.required, hours.substitute_counted + hours.degree_credit
-        )
+        _hours_chart(counted_over_time(rows, start, end), hours)
         if hours.rejected_rows:
             st.subheader(f"Rows that do not count ({len(hours.rejected_rows)})")
             table = [
