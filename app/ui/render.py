@@ -66,11 +66,21 @@ def highlighted(text: str, spans: list[tuple[int, int]]) -> str:
     return "".join(out)
 
 
-def standard_details(project: ProjectResult, text: str | None, key: str) -> None:
-    """Per standard: status, criteria met, suggestion, evidence; the evidence highlighted in the text."""
+def comment_lines(comments: list) -> list[str]:
+    return [f":material/comment: **{literal(c.author)}** ({c.created_at[:10]}): {literal(c.text)}" for c in comments]
+
+
+def standard_details(project: ProjectResult, text: str | None, key: str, comments: list | None = None) -> None:
+    """Per standard: status, criteria met, suggestion, evidence, the mentor's comments; the evidence
+    highlighted in the text."""
+    comments = comments or []
     for result in gaps_first(project):
-        label = f"{result.id} {result.title} — {STATUS_LABEL[result.status]} ({result.confidence:.2f})"
-        with st.expander(label, expanded=False):
+        about = [c for c in comments if c.standard_id == result.id]
+        note = f" · {len(about)} comment{'s' if len(about) > 1 else ''}" if about else ""
+        label = f"{result.id} {result.title} — {STATUS_LABEL[result.status]} ({result.confidence:.2f}){note}"
+        with st.expander(label, expanded=bool(about)):
+            for line in comment_lines(about):
+                st.info(line)
             if result.suggestion:
                 st.markdown(f"**What a reviewer will look for:** {literal(result.suggestion)}")
             if result.criteria_met:

@@ -79,14 +79,26 @@ def test_mentor_comments_status_and_questions(ui_settings, db):
     at.segmented_control(key=f"status-{draft.id}").set_value("for review").run()
     assert db.draft(draft.id).status.value == "for review"
     at.selectbox(key="comment-standard").set_value("S3")
-    at.text_input(key="comment-author").set_value("Alex")
+    at.text_input(key="mentor-name").set_value("Alex")
     at.text_area(key="comment-text").set_value("What did the waste cost before and after?")
     at.button(key="comment-add").click().run()
     [comment] = db.comments(draft.id)
     assert (comment.author, comment.standard_id) == ("Alex", "S3")
     assert any("What did the waste cost before and after?" in m.value for m in at.markdown)
+    assert [s.value for s in at.success] == ["Comment added on S3 Add Value; the candidate will see it."]
+    assert at.text_input(key="mentor-name").value == "Alex"  # the form keeps the mentor's name
     at.button(key="comment-add").click().run()  # empty comment
     assert "the comment is empty" in errors(at)
+    assert page("mentor", ws=ws.id).text_input(key="mentor-name").value == "Alex"  # and a new session too
+
+    # the candidate sees the comment on the Narrative check page, beside the standard, and the status
+    candidate = page("narrative", ws=ws.id)
+    assert errors(candidate) == []
+    shown = [i.value for i in candidate.info]
+    assert any("Alex" in line and "What did the waste cost before and after?" in line for line in shown), shown
+    assert any("Review status:** for review · 1 mentor comment" in m.value for m in candidate.markdown)
+    [expander] = [e for e in candidate.expander if e.label.startswith("S3 ")]
+    assert expander.label.endswith("· 1 comment")
 
 
 def test_staff_batch_screening(ui_settings):

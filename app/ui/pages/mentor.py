@@ -53,25 +53,37 @@ def page() -> None:
                 st.markdown("**Questions to ask**")
                 st.markdown("\n".join(f"- {literal(q)}" for q in questions[standard.id]))
             for comment in (c for c in comments if c.standard_id == standard.id):
-                st.markdown(f"💬 **{literal(comment.author)}**: {literal(comment.text)}")
+                st.markdown(f":material/comment: **{literal(comment.author)}**: {literal(comment.text)}")
     st.subheader("Add a comment")
+    st.caption("The candidate sees your comments on their Narrative check page, beside the standard.")
+    if "mentor-name" not in st.session_state:
+        st.session_state["mentor-name"] = ctx.storage.get_setting(ctx.workspace.id, "mentor-name", "")
+    author = st.text_input("Your name", key="mentor-name", placeholder="e.g. Alex Kim")
     with st.form("comment", clear_on_submit=True):
         options = [None, *[s.id for s in result.standards]]
+        titles = {s.id: f"{s.id} {s.title}" for s in result.standards}
         standard_id = st.selectbox(
-            "About", options, format_func=lambda s: "the draft as a whole" if s is None else s, key="comment-standard"
+            "About",
+            options,
+            format_func=lambda s: "the draft as a whole" if s is None else titles[s],
+            key="comment-standard",
         )
-        author = st.text_input("Your name", value=st.session_state.get("mentor-name", "Mentor"), key="comment-author")
         text = st.text_area("Comment", key="comment-text", max_chars=5000)
         if st.form_submit_button("Add comment", key="comment-add"):
             try:
-                ctx.storage.add_comment(draft.id, author, text, standard_id)
-                st.session_state["mentor-name"] = author
-                st.rerun()
+                ctx.storage.add_comment(draft.id, author or "Mentor", text, standard_id)
             except StorageError as exc:
                 st.error(str(exc))
+            else:
+                ctx.storage.set_setting(ctx.workspace.id, "mentor-name", author)
+                about = "the draft as a whole" if standard_id is None else titles[standard_id]
+                st.session_state["comment-added"] = f"Comment added on {about}; the candidate will see it."
+                st.rerun()
+    if added := st.session_state.pop("comment-added", None):
+        st.success(added)
     general = [c for c in comments if c.standard_id is None]
     for comment in general:
-        st.markdown(f"💬 **{literal(comment.author)}** (whole draft): {literal(comment.text)}")
+        st.markdown(f":material/comment: **{literal(comment.author)}** (whole draft): {literal(comment.text)}")
     gap_report_downloads(ctx, workspace_analysis(ctx.storage, ctx.kb, ctx.workspace.id), key="mentor-export")
 
 

@@ -9,11 +9,11 @@ from app.documents import DocumentError, read_bytes, read_text_input
 from app.mapping.compare import compare
 from app.mapping.models import ProjectResult
 from app.reports.workspace import workspace_analysis
-from app.storage import Draft, StorageError, Version
+from app.storage import Draft, DraftStatus, StorageError, Version
 from app.ui import resources
 from app.ui.context import Context, sidebar
 from app.ui.exports import gap_report_downloads
-from app.ui.render import STATUS_LABEL, heatmap, matrix_frame, requirements, standard_details
+from app.ui.render import STATUS_LABEL, comment_lines, heatmap, matrix_frame, requirements, standard_details
 
 UPLOAD_TYPES = ["txt", "md", "docx", "pdf"]
 
@@ -156,7 +156,12 @@ def _draft_panel(ctx: Context, draft: Draft) -> None:
     for warning in result.warnings:
         st.info(warning)
     st.subheader(f"Standards in “{draft.title}” (version {latest.number}, {result.words} words)")
-    standard_details(result, latest.text, key=str(draft.id))
+    comments = ctx.storage.comments(draft.id)
+    if draft.status is not DraftStatus.draft or comments:
+        st.markdown(f"**Review status:** {draft.status.value} · {len(comments)} mentor comment(s)")
+    for line in comment_lines([c for c in comments if c.standard_id is None]):
+        st.info(line + " *(on the whole draft)*")
+    standard_details(result, latest.text, key=str(draft.id), comments=comments)
     _changes(ctx, draft, versions)
 
 
