@@ -235,6 +235,11 @@ class Program(Strict):
     body: str = Field(min_length=3, description="The certifying body.")
     summary: str = Field(min_length=20)
     requires_narratives: bool = Field(description="Whether applicants describe projects that are mapped to standards.")
+    example_questions: list[str] = Field(
+        default_factory=list,
+        max_length=6,
+        description="Questions the Ask page offers as a start: about this program, in its own words.",
+    )
     provenance: Provenance
 
 

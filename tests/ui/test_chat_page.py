@@ -45,3 +45,25 @@ def test_script_in_a_question_is_shown_as_text(ui_settings):
     assert errors(at) == []
     shown = at.chat_message[-2].markdown[0].value
     assert shown.startswith("\\<script\\>alert('x')\\</script\\>")
+
+
+@pytest.mark.parametrize("program", ["cpo", "cpt"])
+def test_the_page_speaks_of_the_workspace_program_and_its_examples_get_answers(ui_settings, db, program):
+    from app.ui import resources
+
+    ws = db.create_workspace(f"{program} examples", program)
+    at = page("chat", ws=ws.id)
+    assert errors(at) == []
+    caption = at.caption[0].value
+    kb = resources.knowledge()[program]
+    assert kb.program.short_name in caption
+    assert ("standards" in caption) is bool(kb.standards)  # no talk of standards or narratives for the CPO
+    [tip] = [i.value for i in at.info if i.value.startswith("Try:")]
+    examples = kb.program.example_questions
+    assert examples and all(q in tip for q in examples)
+    other = next(k for k in resources.knowledge() if k != program)
+    assert not any(q in tip for q in resources.knowledge()[other].program.example_questions)
+    assistant = resources.assistant()
+    for question in examples:
+        reply = assistant.respond(question, assistant.new_session(program))
+        assert reply.citations, question  # every example has a grounded answer

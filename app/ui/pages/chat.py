@@ -108,24 +108,37 @@ def _answer(ctx: Context, conversation: Conversation, question: str) -> None:
     st.rerun()
 
 
+def _what_i_know(ctx: Context) -> str:
+    """The page's promise, in the program's own terms: only a program with standards takes narratives."""
+    kb = ctx.kb
+    parts = [
+        "its standards" if kb.standards else "",
+        "its code of ethics" if kb.ethics else "",
+        "its exam" if kb.exam else "",
+        "its eligibility rules" if kb.rules else "",
+    ]
+    known = [p for p in parts if p]
+    listed = ", ".join(known[:-1]) + (" and " if len(known) > 1 else "") + known[-1] if known else "its rules"
+    text = f"Questions about the {kb.program.short_name} ({kb.program.body}): {listed}, each answer with its sources."
+    if kb.standards:
+        text += " Paste a project paragraph to check it against the standards."
+    else:
+        text += " Tell me your hours, degree or dates and I will check them against the rules."
+    return text
+
+
 def page() -> None:
     ctx = sidebar()
     st.title("Ask certprep")
-    st.caption(
-        f"{ctx.kb.program.short_name}: standards, code of ethics and eligibility rules, each answer with its "
-        "sources. Paste a project paragraph to check it against the standards."
-    )
+    st.caption(_what_i_know(ctx))
     conversation = _conversation(ctx)
     if st.sidebar.button("New conversation", icon=":material/add:", width="stretch", key="new-conversation"):
         created = ctx.storage.create_conversation(ctx.workspace.id, ctx.program, ctx.role)
         st.session_state[f"conversation-{ctx.workspace.id}"] = created.id
         st.rerun()
     messages = ctx.storage.messages(conversation.id)
-    if not messages:
-        st.info(
-            "Try: *What does standard 6 expect?* · *Do unpaid hours count toward the CPO?* · "
-            "*I have 2 years of experience, can I apply for the CPT?*"
-        )
+    if not messages and ctx.kb.program.example_questions:
+        st.info("Try: " + " · ".join(f"*{literal(q)}*" for q in ctx.kb.program.example_questions))
     for message in messages:
         _show(ctx, message)
     question = st.chat_input(f"Ask about the {ctx.kb.program.short_name}…", max_chars=4000)
