@@ -18,18 +18,23 @@ def _check_key(at) -> str:
 def test_paste_check_revise_and_compare(ui_settings, db):
     at = page("narrative")
     assert errors(at) == []
-    at.text_input(key="new-draft-title").set_value("Food waste")
-    at.button(key="new-draft-add").click().run()
-    draft = db.drafts(db.workspaces()[0].id)[0]
+    # paste first, no title asked: the project is named after its first line, and can be renamed later
     text = (PROJECTS / "food-waste.md").read_text()
-    at.text_area(key=f"draft-text-{draft.id}").set_value(text).run()
-    assert db.draft(draft.id).text == text, "autosaved when the text changed"
-
-    at.button(key=_check_key(at)).click().run()
+    at.text_area(key="new-draft-text").set_value(text)
+    at.button(key="new-draft-add").click().run()
     assert errors(at) == []
+    [draft] = db.drafts(db.workspaces()[0].id)
+    assert draft.title == "Cutting waste in a food factory" and draft.text == text
     labels = [e.label for e in at.expander]
     assert "S6 Determine Cause — ✔ demonstrated" in " | ".join(labels)
     assert labels[0].split(" — ")[1].startswith("✘ missing"), "gaps first"
+    at.text_input(key=f"rename-{draft.id}").set_value("Food waste")
+    at.button(key=f"rename-save-{draft.id}").click().run()
+    assert db.draft(draft.id).title == "Food waste"
+    edited = text + "\n"
+    at.text_area(key=f"draft-text-{draft.id}").set_value(edited).run()
+    assert db.draft(draft.id).text == edited, "autosaved when the text changed"
+    at.button(key=_check_key(at)).click().run()
     matrix = frame(at, "S1")
     assert list(matrix.index) == ["Food waste"] and matrix.loc["Food waste", "S6"] == "✔ demonstrated"
     assert [b.label for b in at.get("download_button")][:4] == [
@@ -47,7 +52,7 @@ def test_paste_check_revise_and_compare(ui_settings, db):
     at.button(key=_check_key(at)).click().run()
     changes = frame(at, "change")
     assert list(changes.columns[:4]) == ["standard", "change", "before", "after"]
-    assert len(changes) == 10 and [v.number for v in db.versions(draft.id)] == [1, 2]
+    assert len(changes) == 10 and [v.number for v in db.versions(draft.id)] == [1, 2, 3]
 
 
 def test_upload_becomes_a_checked_draft_and_script_shows_literally(ui_settings, db):
@@ -66,7 +71,8 @@ def test_bad_upload_and_empty_text_give_clear_errors(ui_settings, db):
     at = page("narrative")
     at.file_uploader(key="narrative-upload").set_value(("broken.pdf", b"%PDF-1.4 not really", "application/pdf")).run()
     assert any(e.startswith("broken.pdf:") for e in errors(at))
-    at.text_input(key="new-draft-title").set_value("Empty one")
+    before = db.drafts(db.workspaces()[0].id)
+    at.selectbox[0].set_value(0).run()  # + New project
     at.button(key="new-draft-add").click().run()
-    at.button(key=_check_key(at)).click().run()
     assert any("the text is empty" in e for e in errors(at))
+    assert db.drafts(db.workspaces()[0].id) == before, "nothing is created from an empty paste"

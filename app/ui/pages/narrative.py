@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from app.documents import DocumentError, read_bytes, read_text_input
+from app.documents.titles import title_from_text
 from app.mapping.compare import compare
 from app.mapping.models import ProjectResult
 from app.reports.workspace import workspace_analysis
@@ -42,34 +43,67 @@ def _check(ctx: Context, draft: Draft, text: str) -> None:
         status.update(label=f"Checked “{draft.title}”.", state="complete")
 
 
-def _select_draft(ctx: Context, drafts: list[Draft]) -> Draft | None:
+NEW = 0  # the draft selector's "new project" entry
+
+
+def _select_draft(ctx: Context, drafts: list[Draft]) -> int:
+    """The chosen draft's id, or NEW. Remembered per workspace across page changes."""
     ids = [d.id for d in drafts]
-    wanted = st.query_params.get("draft")
-    index = ids.index(int(wanted)) if wanted and wanted.isdigit() and int(wanted) in ids else len(ids) - 1
+    remembered = st.query_params.get("draft") or st.session_state.get(f"draft-of-{ctx.workspace.id}")
+    wanted = int(remembered) if remembered and str(remembered).isdigit() else None
+    options = [*ids, NEW]
+    index = options.index(wanted) if wanted in options else (len(ids) - 1 if ids else 0)
+    titles = {d.id: f"{d.title} ({d.status.value})" for d in drafts}
     chosen = st.selectbox(
-        "Project draft",
-        ids,
-        index=index,
-        format_func=lambda i: next(f"{d.title} ({d.status.value})" for d in drafts if d.id == i),
+        "Project", options, index=index, format_func=lambda i: titles.get(i, "+ New project: paste or write it")
     )
     st.query_params["draft"] = str(chosen)
-    return next(d for d in drafts if d.id == chosen)
+    st.session_state[f"draft-of-{ctx.workspace.id}"] = str(chosen)
+    return chosen
 
 
-def _new_draft(ctx: Context) -> None:
-    with st.form("new-draft", clear_on_submit=True):
-        title = st.text_input(
-            "New project: a short title",
-            placeholder="e.g. Fewer repeat visits for broadband installs",
-            key="new-draft-title",
-        )
-        if st.form_submit_button("Add project", key="new-draft-add"):
+def _new_project(ctx: Context, drafts: list[Draft]) -> None:
+    """Paste first, name it later: the title is optional and defaults to the text's first line."""
+    text = st.text_area(
+        "Paste or write a project narrative",
+        key="new-draft-text",
+        height=320,
+        max_chars=ctx.settings.max_upload_bytes,
+        placeholder="Describe one project: the problem, what you did, with whom, and the results.",
+    )
+    title = st.text_input(
+        "Title (optional: taken from the first line, and you can rename it later)",
+        key="new-draft-title",
+        placeholder="e.g. Fewer repeat visits for broadband installs",
+    )
+    if st.button("Check this project", type="primary", key="new-draft-add"):
+        if not text.strip():
+            st.error("Paste or write the narrative first: the text is empty.")
+            return
+        try:
+            name = title.strip() or title_from_text(text, {d.title for d in drafts})
+            draft = ctx.storage.create_draft(ctx.workspace.id, name, text)
+        except StorageError as exc:
+            st.error(str(exc))
+            return
+        st.session_state[_text_key(draft.id)] = text
+        _check(ctx, draft, text)
+        for key in ("new-draft-text", "new-draft-title"):
+            st.session_state.pop(key, None)
+        st.query_params["draft"] = str(draft.id)
+        st.session_state[f"draft-of-{ctx.workspace.id}"] = str(draft.id)
+        st.rerun()
+
+
+def _rename(ctx: Context, draft: Draft) -> None:
+    with st.popover("Rename", icon=":material/edit:"):
+        title = st.text_input("New title", value=draft.title, key=f"rename-{draft.id}")
+        if st.button("Save title", key=f"rename-save-{draft.id}") and title.strip() != draft.title:
             try:
-                created = ctx.storage.create_draft(ctx.workspace.id, title)
+                ctx.storage.rename_draft(draft.id, title)
             except StorageError as exc:
                 st.error(str(exc))
             else:
-                st.query_params["draft"] = str(created.id)
                 st.rerun()
 
 
@@ -100,6 +134,7 @@ def _upload(ctx: Context, drafts: list[Draft]) -> None:
     st.session_state[_text_key(draft.id)] = document.text
     _check(ctx, draft, document.text)
     st.query_params["draft"] = str(draft.id)
+    st.session_state[f"draft-of-{ctx.workspace.id}"] = str(draft.id)
     st.rerun()
 
 
@@ -177,15 +212,18 @@ def page() -> None:
     )
     drafts = ctx.storage.drafts(ctx.workspace.id)
     _upload(ctx, drafts)
-    left, right = st.columns([3, 2])
-    with right:
-        _new_draft(ctx)
+    left, right = st.columns([4, 1], vertical_alignment="bottom")
     with left:
-        draft = _select_draft(ctx, drafts) if drafts else None
-    if draft is None:
-        st.info("Add a project or upload a narrative to start.")
+        chosen = _select_draft(ctx, drafts)
+    if chosen == NEW:
+        _new_project(ctx, drafts)
+    else:
+        draft = next(d for d in drafts if d.id == chosen)
+        with right:
+            _rename(ctx, draft)
+        _draft_panel(ctx, draft)
+    if not drafts:
         return
-    _draft_panel(ctx, draft)
     st.divider()
     st.subheader("All projects side by side")
     analysis = workspace_analysis(ctx.storage, ctx.kb, ctx.workspace.id)
