@@ -308,7 +308,7 @@ def serve_cmd(
         sys.executable, "-m", "streamlit", "run", str(script),
         "--server.address", host, "--server.port", str(port), "--server.headless", "true",
         "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
-        "--server.maxUploadSize", str(max(1, -(-_settings().max_upload_bytes // 1_048_576))),
+        "--server.maxUploadSize", str(_settings().upload_transfer_mb),
     ]  # fmt: skip
     typer.echo(f"certprep is starting on http://{host}:{port}")
     os.execv(sys.executable, args)

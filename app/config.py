@@ -86,6 +86,17 @@ class Settings(BaseSettings):
     )
     log_level: str = Field(default="WARNING", description="Python logging level.")
 
+    @property
+    def upload_transfer_mb(self) -> int:
+        """What the web server lets through (MB): well above ``max_upload_bytes``, so that a file over the
+        limit reaches the app and gets a message in words, not only the uploader's red icon."""
+        return max(50, 4 * -(-self.max_upload_bytes // 1_048_576))
+
+    @property
+    def upload_limit_text(self) -> str:
+        mb = self.max_upload_bytes / 1_048_576
+        return f"{mb:.0f} MB" if mb >= 1 and float(mb).is_integer() else f"{self.max_upload_bytes / 1024:.0f} KB"
+
     @field_validator("log_level")
     @classmethod
     def _known_level(cls, value: str) -> str:

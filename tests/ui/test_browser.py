@@ -217,3 +217,21 @@ def test_workspace_and_role_survive_every_page_reload_and_back(tmp_path, browser
             _wait_sidebar(browser, "My application", role)
     finally:
         running.stop()
+
+
+def test_a_file_over_the_limit_is_refused_in_words_and_the_message_clears(server, browser, tmp_path):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    big = tmp_path / "big-project.txt"
+    big.write_text("I measured the baseline. " * 130_000)  # ~3.3 MB, over the 2 MB default
+    browser.get(server.url + "/narrative")
+    upload = WebDriverWait(browser, 180).until(lambda d: d.find_element(By.CSS_SELECTOR, "input[type='file']"))
+    assert "up to 2 MB" in browser.find_element(By.TAG_NAME, "body").text
+    upload.send_keys(str(big))
+    _wait_text(browser, "big-project.txt: 3.1 MB is over the 2.0 MB limit", timeout=60)
+    _shot(browser, "upload-too-big.png")
+    upload = browser.find_element(By.CSS_SELECTOR, "input[type='file']")
+    upload.send_keys(str(REPO_ROOT / "examples/cpt/projects/food-waste.md"))
+    _wait_text(browser, "All projects side by side", timeout=180)
+    assert "over the 2.0 MB limit" not in browser.find_element(By.TAG_NAME, "body").text

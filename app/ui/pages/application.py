@@ -76,12 +76,16 @@ def _cpo(ctx: Context, saved: dict) -> None:
         format_func=lambda e: e.replace("_", " "),
         key="education",
     )
-    upload = st.file_uploader("Hours log (CSV: date, client, activity, hours, paid)", type=["csv"], key="hours-log")
+    upload = st.file_uploader(
+        f"Hours log (CSV: date, client, activity, hours, paid; up to {ctx.settings.upload_limit_text})",
+        type=["csv"],
+        key="hours-log",
+    )
     csv_text = saved.get("hours_csv")
     if upload is not None:
         raw = upload.getvalue()
         if len(raw) > ctx.settings.max_upload_bytes:
-            st.error(f"{upload.name}: over the {ctx.settings.max_upload_bytes / 1_048_576:.1f} MB limit")
+            st.error(f"{upload.name} is too large: the limit is {ctx.settings.upload_limit_text}; it was not read")
         else:
             try:
                 csv_text = raw.decode("utf-8-sig")

@@ -110,7 +110,8 @@ def _rename(ctx: Context, draft: Draft) -> None:
 def _upload(ctx: Context, drafts: list[Draft]) -> None:
     """An uploaded file becomes a draft named after the file (or a new version of it), checked at once."""
     upload = st.file_uploader(
-        "Upload a narrative (.txt, .md, .docx, .pdf): it becomes a project draft and is checked at once",
+        f"Upload a narrative (.txt, .md, .docx, .pdf, up to {ctx.settings.upload_limit_text}): it becomes a "
+        "project draft and is checked at once",
         type=UPLOAD_TYPES,
         key="narrative-upload",
     )

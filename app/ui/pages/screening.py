@@ -18,7 +18,7 @@ def page() -> None:
         "they name. Each application becomes one row."
     )
     uploads = st.file_uploader(
-        "Applications and their files",
+        f"Applications and their files (up to {ctx.settings.upload_limit_text} each)",
         type=["yaml", "yml", "csv", "txt", "md", "docx", "pdf"],
         accept_multiple_files=True,
         key="screening-files",
@@ -26,7 +26,7 @@ def page() -> None:
     if st.button("Screen", type="primary", disabled=not uploads, key="screen"):
         too_big = [u.name for u in uploads if u.size > ctx.settings.max_upload_bytes]
         for name in too_big:
-            st.error(f"{name}: over the {ctx.settings.max_upload_bytes / 1_048_576:.1f} MB limit; not screened")
+            st.error(f"{name} is too large: the limit is {ctx.settings.upload_limit_text}; it was not screened")
         files = {u.name: u.getvalue() for u in uploads if u.name not in too_big}
         if not any(n.lower().endswith((".yaml", ".yml")) for n in files):
             st.error("No application file (.yaml) among the uploads.")
