@@ -13,7 +13,7 @@ from pathlib import Path
 from pydantic import BaseModel, Field
 
 from app.config import Settings
-from app.eligibility.application import ApplicationError, load_application
+from app.eligibility.application import ApplicationError, ApplicationFile, load_application
 from app.eligibility.check import ApplicationCheck, check_application
 from app.storage.uploads import new_upload_folder, safe_name, save_upload
 
@@ -46,9 +46,8 @@ class ScreeningRow(BaseModel):
 SCREENING_HEADER = ["file", "applicant", "program", "verdict", "unmet requirements", "uncertain rules", "problems"]
 
 
-def _place_referenced(folder: Path, app_path: Path) -> list[str]:
+def _place_referenced(folder: Path, app_path: Path, application: ApplicationFile) -> list[str]:
     """Copy each file the application names to where the application expects it; report what is absent."""
-    application = load_application(app_path)
     named = ([application.hours_log] if application.hours_log else []) + [p.narrative for p in application.projects]
     problems = []
     for relative in named:
@@ -79,7 +78,10 @@ def screen(settings: Settings, files: dict[str, bytes]) -> list[ScreeningRow]:
         path = folder / safe_name(name)
         row = ScreeningRow(file=safe_name(name))
         try:
-            problems = _place_referenced(folder, path)
+            application = load_application(path)
+            # who and which program are known even when a named file is missing: staff see whose row it is
+            row.applicant, row.program = application.applicant, application.program
+            problems = _place_referenced(folder, path, application)
             if problems:
                 raise ApplicationError(problems)
             result = check_application(settings, path)

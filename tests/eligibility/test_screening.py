@@ -57,5 +57,6 @@ def test_an_application_cannot_point_outside_the_upload(settings, tmp_path):
     )
     [row] = screen(settings, {"x.yaml": app_yaml.encode()})
     assert row.eligible is None
+    assert (row.applicant, row.program) == ("X", "cpt"), "whose row it is, even when a file is missing"
     assert any("points outside the uploaded files" in p for p in row.problems)
     assert any("names 'missing.md', which was not uploaded with it" in p for p in row.problems)
