@@ -201,9 +201,9 @@ def to_pdf(blocks: list[Block]) -> bytes:
                 pdf.multi_cell(width, 5, _latin1("- " + item), new_x="LMARGIN", new_y="NEXT")
             pdf.ln(2)
         elif b.kind == "table":
-            pdf.set_font("Helvetica", "", 7)
-            first = min(45.0, width / 3)
+            first = min(40.0, width / 4)
             rest = (width - first) / max(1, len(b.header) - 1)
+            _fit_font(pdf, [value for row in [b.header, *b.rows] for value in row[1:]], rest - 2.5)
             with pdf.table(col_widths=(first, *[rest] * (len(b.header) - 1)), text_align="LEFT") as table:
                 for row in [b.header, *b.rows]:
                     cells = table.row()
@@ -211,6 +211,19 @@ def to_pdf(blocks: list[Block]) -> bytes:
                         cells.cell(_latin1(value))
             pdf.ln(2)
     return bytes(pdf.output())
+
+
+def _fit_font(pdf, values: list[str], room: float, largest: float = 7.0, smallest: float = 5.0) -> None:
+    """The largest font size at which no word of ``values`` is broken across lines in a ``room``-mm cell
+    ("demonstrat/ed" in a ten-standard matrix)."""
+    words = [w for value in values for w in _latin1(value).split()] or [""]
+    size = largest
+    while size > smallest:
+        pdf.set_font("Helvetica", "", size)
+        if max(pdf.get_string_width(w) for w in words) <= room:
+            return
+        size -= 0.25
+    pdf.set_font("Helvetica", "", smallest)
 
 
 def coverage_csv(analysis: Analysis) -> str:

@@ -65,7 +65,12 @@ def _current_workspace(settings: Settings, storage: Storage, knowledge: dict) ->
 
 
 def _new_workspace(storage: Storage, knowledge: dict) -> None:
-    with st.popover("New workspace", width="stretch"), st.form("new-workspace", clear_on_submit=True, border=False):
+    # a popover stays open across reruns; a new key after each creation draws it closed
+    generation = st.session_state.setdefault("new-workspace-generation", 0)
+    with (
+        st.popover("New workspace", width="stretch", key=f"new-workspace-{generation}"),
+        st.form("new-workspace", clear_on_submit=True, border=False),
+    ):
         name = st.text_input("Name", placeholder="e.g. Sam Rivera — CPT 2027", key="new-workspace-name")
         program = st.selectbox("Program", sorted(knowledge), format_func=lambda p: knowledge[p].program.short_name)
         if st.form_submit_button("Create"):
@@ -75,6 +80,7 @@ def _new_workspace(storage: Storage, knowledge: dict) -> None:
                 st.error(str(exc))
             else:
                 remember("ws", str(created.id))
+                st.session_state["new-workspace-generation"] = generation + 1
                 st.rerun()
 
 

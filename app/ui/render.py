@@ -3,6 +3,8 @@ Markdown, and never changes the page."""
 
 from __future__ import annotations
 
+import html
+
 import pandas as pd
 import streamlit as st
 
@@ -19,7 +21,7 @@ STATUS_COLOUR = {
     "◐ partial": "background-color: #fff3c4; color: #6d4c00",
     "✘ missing": "background-color: #ffcdd2; color: #b71c1c",
 }
-HIGHLIGHT = "orange"
+MARK_STYLE = "background:#ffb74d;color:#000;padding:0 2px;border-radius:3px;box-shadow:0 0 0 1px #e65100"
 
 
 def literal(text: str) -> str:
@@ -53,17 +55,18 @@ def requirements(analysis: Analysis) -> None:
 
 
 def highlighted(text: str, spans: list[tuple[int, int]]) -> str:
-    """The narrative as Markdown with the evidence spans on a coloured background."""
+    """The narrative as HTML, every character escaped, the evidence spans marked in a strong colour (the
+    theme's translucent backgrounds were too faint to find at a glance)."""
     out, pos = [], 0
     for start, end in sorted(spans):
         if start < pos:
             continue
-        out.append(literal(text[pos:start]))
-        inner = " ".join(escape_markdown(text[start:end]).split())
-        out.append(f":{HIGHLIGHT}-background[{inner}]")
+        out.append(html.escape(text[pos:start]))
+        out.append(f'<mark style="{MARK_STYLE}">{html.escape(text[start:end])}</mark>')
         pos = end
-    out.append(literal(text[pos:]))
-    return "".join(out)
+    out.append(html.escape(text[pos:]))
+    body = "".join(out)
+    return f'<div class="certprep-narrative" style="white-space:pre-wrap;line-height:1.7">{body}</div>'
 
 
 def comment_lines(comments: list) -> list[str]:
@@ -100,4 +103,4 @@ def standard_details(project: ProjectResult, text: str | None, key: str, comment
             )
             result = next(s for s in project.standards if s.id == chosen)
             with st.container(border=True):
-                st.markdown(highlighted(text, [(e.start, e.end) for e in result.evidence]))
+                st.html(highlighted(text, [(e.start, e.end) for e in result.evidence]))

@@ -115,3 +115,16 @@ def test_escape_markdown_neutralises_structure():
     assert escape_markdown("# Title\n- item\n1. first\n[link](http://x) _em_ | pipe") == (
         "\\# Title\n\\- item\n1\\. first\n\\[link\\](http://x) \\_em\\_ \\| pipe"
     )
+
+
+def test_pdf_matrix_of_ten_standards_breaks_no_status_word():
+    statuses = [Status.demonstrated, Status.partial, Status.missing] * 3 + [Status.demonstrated]
+    project = ProjectResult(
+        source="A project with a rather long title indeed",
+        standards=[_standard(f"S{i}", f"Standard {i}", s) for i, s in enumerate(statuses, 1)],
+    )
+    analysis = Analysis(program="cpt", projects=[project], coverage={f"S{i}": 1 for i in range(1, 11)}, requirements=[])
+    pdf = to_pdf(report_blocks(analysis))
+    text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
+    matrix = text[text.index("Coverage") :]
+    assert matrix.count("demonstrated") >= 4 and "demonstrat\n" not in matrix and "demonstra\n" not in matrix

@@ -43,8 +43,8 @@ def test_paste_check_revise_and_compare(ui_settings, db):
         "Gap report (.pdf)",
         "Coverage matrix (.csv)",
     ]
-    highlighted = [m.value for m in at.markdown if ":orange-background[" in m.value]
-    assert highlighted, "the chosen standard's evidence is highlighted in the narrative"
+    [narrative] = [h.proto.body for h in at.get("html") if "certprep-narrative" in h.proto.body]
+    assert narrative.count("<mark ") >= 1, "the chosen standard's evidence is highlighted in the narrative"
 
     revised = text + "\n\nThe new sheet saved the plant 41,000 euros a year, against 6,000 euros of work by my team."
     at.text_area(key=f"draft-text-{draft.id}").set_value(revised).run()
@@ -64,7 +64,8 @@ def test_upload_becomes_a_checked_draft_and_script_shows_literally(ui_settings, 
     assert "medication-errors" in drafts and db.versions(drafts["medication-errors"].id)[0].analysis
     assert "medication-errors" in list(frame(at, "S1").index)
     text = " ".join(m.value for m in at.markdown)
-    assert "<script>" not in text and "\\<script\\>" in text
+    shown = " ".join(h.proto.body for h in at.get("html"))
+    assert "<script>" not in text and "<script>" not in shown and "&lt;script&gt;" in shown
 
 
 def test_bad_upload_and_empty_text_give_clear_errors(ui_settings, db):
@@ -76,3 +77,11 @@ def test_bad_upload_and_empty_text_give_clear_errors(ui_settings, db):
     at.button(key="new-draft-add").click().run()
     assert any("the text is empty" in e for e in errors(at))
     assert db.drafts(db.workspaces()[0].id) == before, "nothing is created from an empty paste"
+
+
+def test_highlighting_escapes_the_narrative():
+    from app.ui.render import highlighted
+
+    out = highlighted("<b>x</b> and *we* measured it", [(13, 30)])
+    assert "<b>" not in out and "&lt;b&gt;x&lt;/b&gt;" in out
+    assert out.count("<mark ") == 1 and ">*we* measured it</mark>" in out

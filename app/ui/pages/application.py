@@ -30,7 +30,7 @@ def _checklist(check: ApplicationCheck) -> None:
     (st.success if check.eligible else st.warning)(f"This application {verdict}.")
     for req in check.requirements:
         flag = " — *rule uncertain: check the current handbook*" if req.uncertain else ""
-        icon = "✅" if req.met else "❌"
+        icon = ":green[:material/check_circle:]" if req.met else ":red[:material/cancel:]"
         st.markdown(f"{icon} **{literal(req.title)}**: {literal(req.detail)}{flag}  \n*source: {literal(req.source)}*")
     for warning in check.warnings:
         st.info(warning)
