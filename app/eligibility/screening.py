@@ -26,7 +26,7 @@ class ScreeningRow(BaseModel):
     program: str | None = None
     eligible: bool | None = Field(default=None, description="None when the file could not be checked.")
     unmet: list[str] = Field(default_factory=list, description="`id: detail` of each unmet requirement.")
-    uncertain: list[str] = Field(default_factory=list, description="Ids of verdicts resting on uncertain rules.")
+    uncertain: list[str] = Field(default_factory=list, description="Verdicts resting on uncertain rules, by title.")
     problems: list[str] = Field(default_factory=list, description="Why the file could not be checked.")
     check: ApplicationCheck | None = None
 
@@ -92,8 +92,8 @@ def screen(settings: Settings, files: dict[str, bytes]) -> list[ScreeningRow]:
         row.applicant = result.applicant
         row.program = result.program
         row.eligible = result.eligible
-        row.unmet = [f"{r.id}: {r.detail}" for r in result.fix_first()]
-        row.uncertain = [r.id for r in result.requirements if r.uncertain]
+        row.unmet = [f"{r.title}: {r.detail}" for r in result.fix_first()]
+        row.uncertain = [r.title for r in result.requirements if r.uncertain]
         row.check = result
         rows.append(row)
     return rows

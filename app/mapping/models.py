@@ -46,6 +46,9 @@ class ProjectResult(BaseModel):
 
 class RequirementResult(BaseModel):
     id: str
+    title: str = Field(
+        default="", description="The rule in words, from its parameter's title; shown instead of the id."
+    )
     met: bool
     detail: str
     uncertain: bool = False

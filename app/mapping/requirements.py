@@ -42,6 +42,7 @@ def check_requirements(kb: KnowledgeBase, projects: list[ProjectResult]) -> list
         results.append(
             RequirementResult(
                 id="projects_count",
+                title=count.title,
                 met=have >= need,
                 detail=detail,
                 uncertain=uncertain,
@@ -65,6 +66,7 @@ def check_requirements(kb: KnowledgeBase, projects: list[ProjectResult]) -> list
     results.append(
         RequirementResult(
             id="standard_coverage",
+            title=per_standard.title if per_standard is not None else "Every standard demonstrated",
             met=not short,
             detail=detail,
             uncertain=uncertain,

@@ -53,7 +53,7 @@ def render_analysis(analysis: Analysis, console: Console | None = None) -> None:
     for req in analysis.requirements:
         mark = "[green]met[/]" if req.met else "[bold red]not met[/]"
         flag = " [yellow](uncertain rule)[/]" if req.uncertain else ""
-        console.print(f"{mark} {req.id}: {escape(req.detail)}{flag}")
+        console.print(f"{mark} {escape(req.title or req.id)}: {escape(req.detail)}{flag}")
 
 
 def render_comparison(comparison: Comparison, console: Console | None = None) -> None:

@@ -55,7 +55,7 @@ def report_blocks(
             Block(
                 "bullets",
                 items=[
-                    f"{'Met' if r.met else 'Not met'}: {r.id}: {r.detail}"
+                    f"{'Met' if r.met else 'Not met'}: {r.title or r.id}: {r.detail}"
                     + (" (rule uncertain)" if r.uncertain else "")
                     for r in analysis.requirements
                 ],

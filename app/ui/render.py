@@ -50,7 +50,8 @@ def heatmap(frame: pd.DataFrame, key: str) -> None:
 def requirements(analysis: Analysis) -> None:
     for req in analysis.requirements:
         flag = " — *the rule itself is uncertain; check the current handbook*" if req.uncertain else ""
-        line = f"**{'Met' if req.met else 'Not met'}** · {escape_markdown(req.id)}: {literal(req.detail)}{flag}"
+        name = escape_markdown(req.title or req.id)
+        line = f"**{'Met' if req.met else 'Not met'}** · {name}: {literal(req.detail)}{flag}"
         (st.success if req.met else st.warning)(line)
 
 
@@ -73,10 +74,16 @@ def comment_lines(comments: list) -> list[str]:
     return [f":material/comment: **{literal(c.author)}** ({c.created_at[:10]}): {literal(c.text)}" for c in comments]
 
 
-def standard_details(project: ProjectResult, text: str | None, key: str, comments: list | None = None) -> None:
-    """Per standard: status, criteria met, suggestion, evidence, the mentor's comments; the evidence
-    highlighted in the text."""
-    comments = comments or []
+def standard_details(
+    project: ProjectResult,
+    text: str | None,
+    key: str,
+    comments: list | None = None,
+    criteria: dict[str, str] | None = None,
+) -> None:
+    """Per standard: status, criteria met (in words: ``criteria`` maps a criterion id to its text),
+    suggestion, evidence, the mentor's comments; the evidence highlighted in the text."""
+    comments, criteria = comments or [], criteria or {}
     for result in gaps_first(project):
         about = [c for c in comments if c.standard_id == result.id]
         note = f" · {len(about)} comment{'s' if len(about) > 1 else ''}" if about else ""
@@ -87,7 +94,12 @@ def standard_details(project: ProjectResult, text: str | None, key: str, comment
             if result.suggestion:
                 st.markdown(f"**What a reviewer will look for:** {literal(result.suggestion)}")
             if result.criteria_met:
-                st.markdown("**Criteria met:** " + ", ".join(escape_markdown(c) for c in result.criteria_met))
+                st.markdown(
+                    "**Criteria met:**\n"
+                    + "\n".join(
+                        f"- {literal(criteria.get(c, c))} *({escape_markdown(c)})*" for c in result.criteria_met
+                    )
+                )
             else:
                 st.markdown("**Criteria met:** none yet")
             for ev in result.evidence:

@@ -61,7 +61,13 @@ def analysis() -> Analysis:
         projects=[hotel, plant],
         coverage={"S1": 1, "S2": 1, "S3": 0},
         requirements=[
-            RequirementResult(id="standard_coverage", met=False, detail="S3 is in no project", uncertain=True)
+            RequirementResult(
+                id="standard_coverage",
+                title="Every standard demonstrated",
+                met=False,
+                detail="S3 is in no project",
+                uncertain=True,
+            )
         ],
     )
 
@@ -77,7 +83,7 @@ def test_markdown_puts_gaps_first_and_escapes_narrative_text(analysis):
     assert order == sorted(order), "missing, then partial, then demonstrated"
     assert "\\<script\\>alert(1)\\</script\\> \\*saved\\* money" in section
     assert "Mentor (Alex): Ask about the front desk." in section
-    assert "Not met: standard\\_coverage: S3 is in no project (rule uncertain)" in md
+    assert "Not met: Every standard demonstrated: S3 is in no project (rule uncertain)" in md
     assert "| Hotel check-in | demonstrated | missing | partial |" in md
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from app.config import REPO_ROOT
@@ -28,6 +30,9 @@ def test_paste_check_revise_and_compare(ui_settings, db):
     labels = [e.label for e in at.expander]
     assert "S6 Determine Cause — ✔ demonstrated" in " | ".join(labels)
     assert labels[0].split(" — ")[1].startswith("✘ missing"), "gaps first"
+    shown = " ".join(m.value for m in at.markdown) + " ".join(w.value for w in at.warning)
+    assert "projects_count" not in shown and "Minimum number of projects" in shown  # rules by name, not id
+    assert re.search(r"- [A-Z][^*]{20,} \*\(S\d+\.C\d+\)\*", shown), "criteria in words, the id second"
     at.text_input(key=f"rename-{draft.id}").set_value("Food waste")
     at.button(key=f"rename-save-{draft.id}").click().run()
     assert db.draft(draft.id).title == "Food waste"

@@ -197,7 +197,8 @@ def _draft_panel(ctx: Context, draft: Draft) -> None:
         st.markdown(f"**Review status:** {draft.status.value} · {len(comments)} mentor comment(s)")
     for line in comment_lines([c for c in comments if c.standard_id is None]):
         st.info(line + " *(on the whole draft)*")
-    standard_details(result, latest.text, key=str(draft.id), comments=comments)
+    criteria = {c.id: c.text for s in ctx.kb.standards for c in s.criteria}
+    standard_details(result, latest.text, key=str(draft.id), comments=comments, criteria=criteria)
     _changes(ctx, draft, versions)
 
 
