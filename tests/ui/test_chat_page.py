@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
+from urllib.parse import parse_qs, urlsplit
+
 import pytest
 
 from tests.ui.conftest import errors, page
+
+
+def stored_cite(link: str) -> dict[str, str]:
+    """The query of the markdown link '[…](knowledge?cite=…&ws=…&role=…)'."""
+    query = urlsplit(link[link.index("](") + 2 : -1]).query
+    return {k: v[0] for k, v in parse_qs(query).items()}
+
 
 pytestmark = pytest.mark.slow
 
@@ -19,7 +28,13 @@ def test_question_gets_a_cited_answer_feedback_and_survives_a_new_session(ui_set
     assert "cause" in assistant.markdown[0].value.lower()
     labels = [e.label for e in assistant.expander]
     assert labels[0].startswith("[1] ") and any("Determine Cause" in label for label in labels)
-    assert "source " in assistant.expander[0].caption[0].value
+    caption = assistant.expander[0].caption[0].value
+    assert caption.startswith("Sources: ") and "(I" in caption, "source names, the key second"
+    [link] = [m.value for m in assistant.expander[0].markdown if "Knowledge browser" in m.value]
+    knowledge = page("knowledge", **stored_cite(link))  # the citation opens the browser at the cited entry
+    assert errors(knowledge) == []
+    assert any(m.value.startswith("**Cited passage: ") for m in knowledge.markdown)
+    assert any("<mark " in h.proto.body for h in knowledge.get("html"))
 
     ws = db.workspaces()[0]
     conversation = db.conversations(ws.id)[0]

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 import streamlit as st
 
 from app.chat.models import Session
+from app.knowledge.locate import source_names
 from app.storage import Conversation, Message
 from app.ui import resources
 from app.ui.context import Context, sidebar
@@ -33,16 +36,18 @@ def _session(ctx: Context, conversation: Conversation) -> Session:
     return session
 
 
-def _citations(message: Message) -> None:
+def _citations(ctx: Context, message: Message) -> None:
+    kb = ctx.knowledge.get(message.meta.get("program") or ctx.program, ctx.kb)
     for n, cite in enumerate(message.meta.get("citations", []), 1):
-        flag = " · ⚠ uncertain: check the current handbook" if cite.get("confidence") == "uncertain" else ""
-        with st.expander(f"[{n}] {cite.get('title')} · {cite.get('kind')}{flag}"):
+        flag = " · uncertain: check the current handbook" if cite.get("confidence") == "uncertain" else ""
+        with st.expander(f"[{n}] {cite.get('title')}{flag}"):
             st.markdown(literal(cite.get("text", "")))
             st.caption(
-                f"source {cite.get('source')} · kind {cite.get('kind')} · confidence {cite.get('confidence')}"
+                f"Sources: {source_names(kb, cite.get('source') or '')} · {cite.get('confidence')}"
                 + (f" · {cite.get('note')}" if cite.get("note") else "")
-                + f" · chunk {cite.get('id')}"
             )
+            link = urlencode({"cite": cite.get("id", ""), "ws": ctx.workspace.id, "role": ctx.role.value})
+            st.markdown(f"[:material/menu_book: Open in the Knowledge browser](knowledge?{link})")
 
 
 def _save_feedback(ctx: Context, message_id: int) -> None:
@@ -56,7 +61,7 @@ def _show(ctx: Context, message: Message) -> None:
         for notice in message.meta.get("notices", []):
             st.caption(notice)
         if message.speaker == "assistant":
-            _citations(message)
+            _citations(ctx, message)
             if message.meta.get("citations"):
                 st.feedback(
                     "thumbs",
