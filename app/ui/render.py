@@ -42,8 +42,11 @@ def heatmap(frame: pd.DataFrame, key: str) -> None:
     if frame.empty:
         st.info("No checked drafts yet.")
         return
+    # a static table wraps its cells: at 1280 px every standard and every status stays readable, where
+    # the scrolling grid cut off S8-S10 and truncated the cells
     styled = frame.style.map(lambda v: STATUS_COLOUR.get(v, ""))
-    st.dataframe(styled, key=key, width="stretch")
+    with st.container(key=key):
+        st.table(styled)
     st.caption("✔ demonstrated · ◐ partial (named or thin) · ✘ missing")
 
 

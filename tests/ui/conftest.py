@@ -41,9 +41,11 @@ def errors(at: AppTest) -> list[str]:
 
 
 def frame(at: AppTest, column: str):
-    """The first dataframe on the page with this column (dataframes without selection carry no key)."""
-    for element in at.dataframe:
+    """The first dataframe or table on the page with this column (or index name)."""
+    for element in [*at.dataframe, *at.table]:
         value = element.value
+        if value.index.name:  # a table's first column is its index
+            value = value.reset_index()
         if column in value.columns:
             return value
     raise AssertionError(f"no dataframe with a {column!r} column")

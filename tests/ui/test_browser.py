@@ -128,10 +128,15 @@ def test_ask_upload_reload(server, browser):
     upload.send_keys(str(REPO_ROOT / "examples/cpt/projects/food-waste.md"))
     _wait_text(browser, "All projects side by side", timeout=180)
     _wait_text(browser, "S6 Determine Cause — ✔ demonstrated")
-    # the matrix arrives after the heading in the same run (its grid component loads on demand): wait for it
-    matrix = WebDriverWait(browser, 60).until(lambda d: d.find_elements(By.CSS_SELECTOR, "[data-testid='stDataFrame']"))
+    matrix = WebDriverWait(browser, 60).until(lambda d: d.find_elements(By.CSS_SELECTOR, "[data-testid='stTable']"))
     assert matrix, "the coverage matrix is drawn"
+    # readable at 1280 px: every standard's column inside the window, no cell cut off
+    browser.set_window_size(1280, 1000)
+    header = browser.find_element(By.XPATH, "//*[@data-testid='stTable']//th[normalize-space()='S10']")
+    right = browser.execute_script("return arguments[0].getBoundingClientRect().right", header)
+    assert header.is_displayed() and right <= browser.execute_script("return window.innerWidth")
     _shot(browser, "narrative.png")
+    browser.set_window_size(1400, 1000)
 
     server.restart()  # nothing is kept in the server process: the draft comes back from SQLite
     browser.refresh()

@@ -158,7 +158,8 @@ def _changes(ctx: Context, draft: Draft, versions: list[Version]) -> None:
         }
         for c in comparison.standards
     ]
-    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", key=f"changes-{draft.id}")
+    with st.container(key=f"changes-{draft.id}"):
+        st.table(pd.DataFrame(rows).set_index("standard"))
 
 
 def _draft_panel(ctx: Context, draft: Draft) -> None:
