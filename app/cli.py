@@ -303,7 +303,7 @@ def serve_cmd(
 
     if not skip_ingest:
         ingest_cmd(rebuild=False, if_missing=True)
-    script = Path(__file__).with_name("streamlit_app.py")
+    script = Path(__file__).with_name("server.py")  # the pages, plus /ready and the warm-up at start
     args = [
         sys.executable, "-m", "streamlit", "run", str(script),
         "--server.address", host, "--server.port", str(port), "--server.headless", "true",

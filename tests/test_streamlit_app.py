@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 
 import pytest
@@ -45,6 +47,17 @@ def test_serve_answers_health_endpoint(tmp_path, fixture_knowledge):
         assert body == "ok", proc.stdout.read() if proc.poll() is not None else "server did not answer"
         # the index was built before serving
         assert (tmp_path / "d" / "chroma").is_dir()
+        # the model and the index load at start, with no visitor: /ready says when (503 with the step until then)
+        state = None
+        while time.monotonic() < deadline and proc.poll() is None:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/ready", timeout=2) as resp:
+                    state = json.loads(resp.read())
+                    break
+            except urllib.error.HTTPError as exc:
+                assert exc.code == 503 and json.loads(exc.read())["step"]
+                time.sleep(0.5)
+        assert state is not None and state["ready"] is True and state["error"] is None, state
     finally:
         proc.terminate()
         proc.wait(timeout=20)

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from app import warmup
 from app.config import Settings, get_settings
 
 
@@ -36,22 +37,17 @@ def knowledge() -> dict:
     return _knowledge(str(settings().knowledge_dir))
 
 
-@st.cache_resource(show_spinner="Loading the embedding model and the index (first visit only)…")
-def _assistant(data_dir: str, knowledge_dir: str):
-    from app.chat.assistant import Assistant
-    from app.index.ingest import index_exists, ingest
-
-    current = settings()
-    if not index_exists(current):
-        ingest(current)
-    assistant = Assistant(current)
-    assistant.retriever  # noqa: B018 - builds the BM25 index and opens the store now, not on the first question
-    return assistant
-
-
 def assistant():
-    current = settings()
-    return _assistant(str(current.data_dir), str(current.knowledge_dir))
+    """The process's assistant: loaded in the background since the server started (app.warmup)."""
+    return warmup.assistant(settings())
+
+
+def warm_state():
+    return warmup.state(settings())
+
+
+def start_warmup() -> None:
+    warmup.start(settings())
 
 
 @st.cache_resource(show_spinner="Loading the narrative analyzer…")

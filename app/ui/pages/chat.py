@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from urllib.parse import urlencode
 
 import streamlit as st
@@ -72,7 +73,22 @@ def _show(ctx: Context, message: Message) -> None:
                 )
 
 
+def _wait_until_ready() -> None:
+    """Progress in words while the model and index finish loading (only right after the server starts)."""
+    resources.start_warmup()
+    state = resources.warm_state()
+    if state.ready or state.error:
+        return
+    with st.status(f"Getting ready: {state.step}…") as status:
+        while not (state.ready or state.error):
+            time.sleep(0.25)
+            state = resources.warm_state()
+            status.update(label=f"Getting ready: {state.step}…")
+        status.update(label="Ready.", state="complete", expanded=False)
+
+
 def _answer(ctx: Context, conversation: Conversation, question: str) -> None:
+    _wait_until_ready()
     assistant = resources.assistant()
     for notice in assistant.retriever.notices:
         st.warning(notice)
@@ -81,6 +97,7 @@ def _answer(ctx: Context, conversation: Conversation, question: str) -> None:
     _show(ctx, user)
     with st.chat_message("assistant"):
         placeholder = st.empty()
+        placeholder.markdown("*Looking this up…*")
         shown, reply = "", None
         for event in assistant.stream(question, session):
             if event.kind == "token":
