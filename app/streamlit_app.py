@@ -7,9 +7,18 @@ from pathlib import Path
 
 import streamlit as st
 
+from app.ui import resources
+
 PAGES = Path(__file__).parent / "ui" / "pages"
 
 st.set_page_config(page_title="certprep", page_icon="📋", layout="wide")
+# The uploader's own hint names the web server's transfer cap, not certprep's limit (see
+# Settings.upload_transfer_mb): show the real limit instead; each uploader's label lists its file types.
+st.html(
+    "<style>[data-testid='stFileUploaderDropzoneInstructions'] span{font-size:0}"
+    "[data-testid='stFileUploaderDropzoneInstructions'] span::after{font-size:0.875rem;"
+    f"content:'Up to {resources.settings().upload_limit_text} per file'}}</style>"
+)
 
 navigation = st.navigation(
     {

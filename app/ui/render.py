@@ -30,12 +30,16 @@ def literal(text: str) -> str:
 
 
 def matrix_frame(projects: list[tuple[str, ProjectResult]]) -> pd.DataFrame:
-    """Projects as rows, standards as columns, each cell the status in words (colour is only an aid)."""
+    """Standards as rows (id and title), projects as columns, each cell the status in words (colour is
+    only an aid). Ten standards fit down the page at any width; a few projects fit across it."""
     if not projects:
         return pd.DataFrame()
+    rows = [f"{s.id} {s.title}" for s in projects[0][1].standards]
     ids = [s.id for s in projects[0][1].standards]
     data = {name: [STATUS_LABEL[p.status(i)] for i in ids] for name, p in projects}
-    return pd.DataFrame.from_dict(data, orient="index", columns=ids)
+    frame = pd.DataFrame(data, index=rows)
+    frame.index.name = "standard"
+    return frame
 
 
 def heatmap(frame: pd.DataFrame, key: str) -> None:

@@ -40,8 +40,8 @@ def test_paste_check_revise_and_compare(ui_settings, db):
     at.text_area(key=f"draft-text-{draft.id}").set_value(edited).run()
     assert db.draft(draft.id).text == edited, "autosaved when the text changed"
     at.button(key=_check_key(at)).click().run()
-    matrix = frame(at, "S1")
-    assert list(matrix.index) == ["Food waste"] and matrix.loc["Food waste", "S6"] == "✔ demonstrated"
+    matrix = frame(at, "Food waste").set_index("standard")
+    assert list(matrix.columns) == ["Food waste"] and matrix.loc["S6 Determine Cause", "Food waste"] == "✔ demonstrated"
     assert [b.label for b in at.get("download_button")][:4] == [
         "Gap report (.md)",
         "Gap report (.docx)",
@@ -67,7 +67,7 @@ def test_upload_becomes_a_checked_draft_and_script_shows_literally(ui_settings, 
     assert errors(at) == []
     drafts = {d.title: d for d in db.drafts(db.workspaces()[0].id)}
     assert "medication-errors" in drafts and db.versions(drafts["medication-errors"].id)[0].analysis
-    assert "medication-errors" in list(frame(at, "S1").index)
+    assert "medication-errors" in list(frame(at, "standard").columns)
     text = " ".join(m.value for m in at.markdown)
     shown = " ".join(h.proto.body for h in at.get("html"))
     assert "<script>" not in text and "<script>" not in shown and "&lt;script&gt;" in shown

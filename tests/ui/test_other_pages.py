@@ -62,8 +62,9 @@ def test_cpt_application_matrix_and_attestations(ui_settings, db):
     )
     at = page("application", ws=ws.id)
     assert errors(at) == []
-    matrix = frame(at, "S1")
-    assert list(matrix.index) == ["food-waste", "medication-errors"]
+    matrix = frame(at, "standard")
+    assert list(matrix.columns) == ["standard", "food-waste", "medication-errors"]
+    assert len(matrix) == 10 and matrix["standard"].iloc[-1].startswith("S10 ")
     tracker = at.data_editor(key="attestations").value
     assert list(tracker["name"]) == ["Ana Costa"]
     checklist = " ".join(m.value for m in at.markdown)
