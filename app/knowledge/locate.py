@@ -100,3 +100,13 @@ def source_names(kb: KnowledgeBase, keys: list[str] | str) -> str:
         keys = [k.strip() for k in keys.split(",") if k.strip()]
     known = {s.key: s for s in kb.sources}
     return "; ".join(f"{known[k].title} ({k})" if k in known else k for k in keys)
+
+
+def describe_source(kb: KnowledgeBase, source: str) -> str:
+    """A verdict's ``rule-id (K1, K2)`` in words: the rule's title, then its sources by name."""
+    rule_id, _, keys = source.partition(" (")
+    rule = next((r for r in kb.rules if r.id == rule_id.strip()), None)
+    names = source_names(kb, keys.rstrip(")")) if keys else ""
+    if rule is None:
+        return source
+    return f"rule “{rule.title}”" + (f"; sources: {names}" if names else "")

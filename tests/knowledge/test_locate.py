@@ -31,3 +31,12 @@ def test_a_criterion_opens_its_standard_and_a_rule_the_rules(shipped_knowledge):
     assert rule.tab == "Rules" and "75 for a bachelor's" in rule.text
     assert locate(cpo, "cpo:rule.no-such-rule") is None and locate(cpt, "cpt:S42") is None
     assert source_names(cpo, "N1,N2").startswith(cpo.source("N1").title)
+
+
+def test_a_verdicts_source_reads_as_the_rule_and_its_sources_by_name(shipped_knowledge):
+    from app.knowledge.locate import describe_source
+
+    cpo = shipped_knowledge["cpo"]
+    text = describe_source(cpo, "degree-credit (N2)")
+    assert text == f"rule “Degree credit (not cumulative, at most 100 hours)”; sources: {cpo.source('N2').title} (N2)"
+    assert describe_source(cpo, "something else") == "something else"

@@ -69,7 +69,7 @@ def test_cpt_application_matrix_and_attestations(ui_settings, db):
     assert list(tracker["name"]) == ["Ana Costa"]
     checklist = " ".join(m.value for m in at.markdown)
     assert ":red[:material/cancel:] **Signed commitment to the ISPI Code of Ethics**" in checklist
-    assert "source:" in checklist
+    assert "sources: " in checklist and "rule “" in checklist
     assert "❌" not in checklist and "✅" not in checklist  # emoji render as empty boxes without an emoji font
 
 

@@ -17,6 +17,7 @@ from app.eligibility.cpt import AttestationFact, CptFacts, CptProject, RoleSpan
 from app.eligibility.dates import parse_date
 from app.eligibility.hours_log import HoursLogError, counted_over_time, parse_hours_log
 from app.eligibility.models import HoursSummary, hours_text
+from app.knowledge.locate import describe_source
 from app.reports.check_text import group_rejected
 from app.reports.gap_report import table_csv
 from app.reports.workspace import latest_results
@@ -25,13 +26,14 @@ from app.ui.context import Context, sidebar
 from app.ui.render import heatmap, literal, matrix_frame
 
 
-def _checklist(check: ApplicationCheck) -> None:
+def _checklist(check: ApplicationCheck, kb) -> None:
     verdict = "meets every requirement checked" if check.eligible else "does not yet meet every requirement"
     (st.success if check.eligible else st.warning)(f"This application {verdict}.")
     for req in check.requirements:
         flag = " — *rule uncertain: check the current handbook*" if req.uncertain else ""
         icon = ":green[:material/check_circle:]" if req.met else ":red[:material/cancel:]"
-        st.markdown(f"{icon} **{literal(req.title)}**: {literal(req.detail)}{flag}  \n*source: {literal(req.source)}*")
+        source = literal(describe_source(kb, req.source))
+        st.markdown(f"{icon} **{literal(req.title)}**: {literal(req.detail)}{flag}  \n*{source}*")
     for warning in check.warnings:
         st.info(warning)
 
@@ -153,7 +155,7 @@ def _cpo(ctx: Context, saved: dict) -> None:
         applied_on=applied_on, education=education, ethics_agreed=ethics, hours_rows=rows, substitutions=substitutions
     )
     check = check_cpo_facts(ctx.kb, facts)
-    _checklist(check)
+    _checklist(check, ctx.kb)
     if check.hours and rows is not None:
         hours = check.hours
         start, end = parse_date(hours.window_start), parse_date(hours.window_end)
@@ -247,7 +249,8 @@ def _cpt(ctx: Context, saved: dict) -> None:
     _checklist(
         check_cpt_facts(
             ctx.kb, CptFacts(applied_on=applied_on, experience=roles, ethics_agreed=ethics, projects=projects)
-        )
+        ),
+        ctx.kb,
     )
 
 
