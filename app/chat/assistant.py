@@ -362,7 +362,11 @@ class Assistant:
             return self._knowledge(Route(Intent.knowledge, r.program, r.role, query=r.query)), []
         facts = [q.detail for q in checked] + [q.source for q in checked]
         met = all(q.met for q in checked)
-        first = sorted(checked, key=lambda q: (q.met, q.uncertain))[0]
+        # unmet first; among equals, the requirements this message's facts bear on (a follow-up changes
+        # one fact), then those resting on confirmed rules
+        keys = {**_CPO_FACTS, **_CPT_FACTS}
+        order = sorted(checked, key=lambda q: (q.met, keys.get(q.id) not in r.facts, q.uncertain))
+        first = order[0]
         citations = self._search(f"{first.title}. {r.query}", r.program, kinds=["eligibility"], k=3)
         program = kb.program.short_name
         # say which facts were taken from the message, and how, before any verdict rests on them
@@ -378,7 +382,6 @@ class Assistant:
         sentences.append(
             template(self.t["eligibility_verdict_met" if met else "eligibility_verdict_unmet"].format(program=program))
         )
-        order = sorted(checked, key=lambda q: (q.met, q.uncertain))
         if r.role is Role.staff:
             order = order[:1]
         for q in order:

@@ -40,7 +40,7 @@ _BELOW = r"almost|nearly|just\s+under|under|less\s+than|fewer\s+than|not\s+quite
 _OVER = r"just\s+over|over|more\s+than|above|at\s+least|upwards\s+of|in\s+excess\s+of"
 _ABOUT = r"about|around|roughly|approximately|approx\.?|some|close\s+to|~"
 _QTY = (
-    rf"(?:(?P<word>{_BELOW}|{_OVER}|{_ABOUT})\s*)?"
+    rf"(?:(?<!what\s)(?<!how\s)(?P<word>{_BELOW}|{_OVER}|{_ABOUT})\s*)?"  # "what about 1,450?" is exact
     rf"(?:between\s+(?P<lo>{NUMBER})\s+and\s+(?P<hi>{NUMBER})"
     rf"|(?P<a>{NUMBER})\s*(?:-|–|—|to|or)\s*(?P<b>{NUMBER})"
     rf"|(?P<n>{NUMBER}))"
@@ -52,7 +52,8 @@ _HOURS = re.compile(
 )
 _UNPAID = re.compile(_QTY + r"\s*(?:unpaid|volunteer(?:ed|ing)?|pro[- ]bono)\s*(?:hours?|hrs?)\b", re.I)
 _YEARS = re.compile(
-    _QTY + r"\s*(?:years?|yrs?)['’]?(?:\s+of)?(?:\s+[\w-]+){0,3}?\s+(?:experience|work)\b",
+    _QTY
+    + r"\s*(?:years?|yrs?)['’]?(?:\s+of)?(?:\s+[\w-]+){0,3}?\s+(?:experience|work|field|industry|profession|practice)\b",  # noqa: E501
     re.I,
 )
 _YEARS_SIMPLE = re.compile(

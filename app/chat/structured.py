@@ -46,7 +46,7 @@ _HOW_MANY = re.compile(r"\bhow\s+many\s+((?:[\w'’-]+\s*){1,3})", re.I)
 # a figure the question presupposes ("count toward the 1,500 hours") is not the figure it asks about
 _PRESUPPOSED = re.compile(rf"\b(?:the|those|these|this|that|its)\s+(?:[\w'’-]+\s+)?(?:{NUMBER})", re.I)
 # a question about what counts is not a question about a figure
-_COUNTS = re.compile(r"\b(?:count|counts|counted|qualify|qualifies|substitute|replace|credited|accepted)\b", re.I)
+_COUNTS = re.compile(r"\b(?:count|counts|counted|qualify|qualifies|replace|credited|accepted)\b", re.I)
 _NEGATION = re.compile(r"\b(?:not|no|never|without|cannot)\b|n't\b", re.I)
 # Words for a unit that a question may use instead of the unit's own name.
 _UNIT_WORDS = {"usd": "cost fee price pay dollar", "%": "weight share percent", "minutes": "long time"}
@@ -145,9 +145,14 @@ def _names(key: str, label: str, others: Iterable[str]) -> tuple[frozenset[str],
     return tuple(n for n in dict.fromkeys(names) if n)
 
 
+def program_words(kb: KnowledgeBase) -> frozenset[str]:
+    return stems(f"{kb.program.id} {kb.program.short_name}")
+
+
 def build(kb: KnowledgeBase, t: dict[str, str]) -> Structure:
     pid = kb.program.id
     out = Structure()
+    own = program_words(kb)
     if kb.exam:
         domains = kb.exam.domains
         items = tuple(
@@ -161,7 +166,7 @@ def build(kb: KnowledgeBase, t: dict[str, str]) -> Structure:
             )
             for d in domains
         )
-        words = stems(" ".join([_DOMAIN_WORDS, kb.exam.title, _UNIT_WORDS["%"]]))
+        words = stems(" ".join([_DOMAIN_WORDS, kb.exam.title, _UNIT_WORDS["%"]])) - own
         out.collections.append(Collection(words, items, f"{pid}:exam"))
         out.listings.append(
             Listing(stems(_DOMAIN_NOUNS), tuple(d.name for d in domains), tuple(i.passage for i in items))
@@ -170,8 +175,8 @@ def build(kb: KnowledgeBase, t: dict[str, str]) -> Structure:
         passage = f"{pid}:rule.{rule.id}"
         for param in rule.parameters:
             value, unit = param.current, param.unit or ""
-            key_words = stems(" ".join([param.title, unit, _UNIT_WORDS.get(unit.lower(), "")]))
-            words = key_words | stems(rule.title)
+            key_words = stems(" ".join([param.title, unit, _UNIT_WORDS.get(unit.lower(), "")])) - own
+            words = key_words | (stems(rule.title) - own)
             if isinstance(value, dict) and value and all(_numeric(v) for v in value.values()):
                 keys = list(value)
                 items = tuple(
@@ -188,7 +193,7 @@ def build(kb: KnowledgeBase, t: dict[str, str]) -> Structure:
                 out.collections.append(Collection(words, items, passage))
             elif _numeric(value):
                 out.quantities.append(
-                    Quantity(param.title, float(value), unit, passage, stems(param.title), key_words, words)
+                    Quantity(param.title, float(value), unit, passage, stems(param.title) - own, key_words, words)
                 )
             elif isinstance(value, list) and value:
                 labels = tuple(str(v.get("label", v.get("id", v))) if isinstance(v, dict) else str(v) for v in value)
@@ -308,6 +313,18 @@ def _related(ctx: Context, passages: Iterable[str]) -> bool:
     return any(h.id.split("#")[0] in wanted for h in ctx.hits)
 
 
+def _about_collection(q: Question, ctx: Context, collection: Collection) -> bool:
+    """The question is about this table: retrieval found one of its passages or a passage that names two
+    of its items, or the question uses two of the table's own words."""
+    if _related(ctx, [collection.parent, *(i.passage for i in collection.items)]):
+        return True
+    for hit in ctx.hits:
+        words = stems(hit.text)
+        if sum(1 for i in collection.items if any(name <= words for name in i.names)) >= 2:
+            return True
+    return len(q.words & collection.words) >= 2
+
+
 def _collection(q: Question, ctx: Context, need_mentions: int = 0) -> tuple[Collection, list[Item]] | None:
     """The one collection the question is about, with the items it names in the order named."""
     scored = []
@@ -340,7 +357,7 @@ def superlative(q: Question, ctx: Context) -> Direct | None:
     if chosen is None or len(chosen[1]) >= 2:
         return None
     collection = chosen[0]
-    if not _related(ctx, [collection.parent, *(i.passage for i in collection.items)]):
+    if not _about_collection(q, ctx, collection):
         return None
     pick = max if q.superlative == "max" else min
     best = pick(collection.items, key=lambda i: i.value)
@@ -399,7 +416,7 @@ def item_value(q: Question, ctx: Context) -> Direct | None:
     if chosen is None or len(chosen[1]) != 1:
         return None
     collection, (item,) = chosen
-    if not (q.words & (collection.words - item.names[0])) or not _related(ctx, [collection.parent, item.passage]):
+    if not (q.words & (collection.words - item.names[0])) or not _about_collection(q, ctx, collection):
         return None
     cited = _cite_items(ctx, [item])
     if cited is None:
@@ -435,10 +452,12 @@ def _value_answer(
 def _unit_after(text: str, number: float, unit: str, label: str) -> bool:
     """The question's figure is followed by the value's unit (or, without a unit, by what its label
     counts: "10 standards" is not a number of projects)."""
-    wanted = stems(unit) or head_noun(label)
+    wanted = stems(f"{unit} {_UNIT_WORDS.get(unit.lower(), '')}") or head_noun(label)
     for m in re.finditer(rf"({NUMBER})\s*(?:%|([\w'’-]+))?", text):
         if to_number(m.group(1)) == number:
             word = "%" if m.group(0).rstrip().endswith("%") else (m.group(2) or "")
+            if not word:
+                return True  # the figure alone ("capped at 250?")
             return word == unit if word == "%" else bool(stems(word) & wanted)
     return False
 
@@ -490,7 +509,7 @@ def count(q: Question, ctx: Context) -> Direct | None:
     what = " ".join(q.counted_words[: upto + 1]).strip(" ?.,")
     short = all(len(label.split()) <= 6 for label in listing.labels)
     text = (
-        t["direct_count"].format(count=show(n), what=what, items="; ".join(listing.labels))
+        t["direct_count"].format(count=show(n), what=what, items="; ".join(_capital(x) for x in listing.labels))
         if short
         else t["direct_count_only"].format(count=show(n), what=what)
     )
@@ -541,7 +560,7 @@ def _uncovered(q: Question, faq_question: str, ctx: Context) -> list[str]:
     kb = ctx.kb
     covered = stems(faq_question)
     names = stems(f"{kb.program.short_name} {kb.program.name} {kb.program.body}")
-    groups = [frozenset().union(*(stems(w) for w in words)) for words in EDUCATION_WORDS.values()]
+    groups = [frozenset().union(*(stems(w) for w in words)) - stems("degree") for words in EDUCATION_WORDS.values()]
     groups.append(stems("college university degree"))
     missing = []
     for word in q.words - covered - names:
@@ -572,6 +591,7 @@ def answer(
     """The first direct answer the registered answerers give, or None (then retrieval answers alone).
     ``structure``: ``build(kb, t)``, which callers keep per program."""
     q = Question.read(question)
+    q.words = q.words - program_words(kb)  # "CPO" names the program, not a figure
     ctx = Context(kb, hits, fetch, similarity, t, structure or build(kb, t))
     for answerer in ANSWERERS:
         direct = answerer(q, ctx)
