@@ -48,7 +48,9 @@ _QTY = (
 )
 _AFTER = re.compile(r"^\s*(?:(?P<more>or\s+more|plus|\+)|(?P<about>or\s+so|-?ish|give\s+or\s+take))\b", re.I)
 _HOURS = re.compile(
-    _QTY + r"\s*(?:paid\s+|client\s+|billable\s+|work(?:ing)?\s+|organi[sz]ing\s+)*(?:hours?|hrs?)\b", re.I
+    _QTY + r"\s*(?:paid\s+|client\s+|billable\s+|work(?:ing)?\s+|organi[sz]ing\s+)*(?:hours?|hrs?)\b"
+    r"(?!\s+(?:a|an|per|each|every)\s+(?:day|week|month|year)\b|\s+(?:daily|weekly|monthly|yearly))",  # a rate
+    re.I,
 )
 _UNPAID = re.compile(_QTY + r"\s*(?:unpaid|volunteer(?:ed|ing)?|pro[- ]bono)\s*(?:hours?|hrs?)\b", re.I)
 _YEARS = re.compile(
@@ -110,6 +112,9 @@ _ASKING = re.compile(
 _ADJECTIVES = r"(?:(?!(?:for|of|in|on|to|with|about|and|or|is|are|was)\b)[\w'’-]+\s+){0,2}"
 _DETERMINER = re.compile(rf"\b(?:the|those|these|this|that|its|their|your)\s+{_ADJECTIVES}$", re.I)
 _HAVE_THE = re.compile(rf"\b(?:{_HAVE})\s+(?:all\s+)?(?:of\s+)?(?:the|those|these)\s+{_ADJECTIVES}$", re.I)
+_PARTITIVE = re.compile(
+    rf"\b(?:{NUMBER}|each|all|some|none|any|both|several|most)\s+of\s+(?:my|our|the|those|these)\s+$", re.I
+)
 _REQUIREMENT_AFTER = re.compile(
     r"^\s*(?:[\w'’-]+\s+){0,2}?(?:requirement|minimum|needed|required|rule|cap|limit|threshold)\b", re.I
 )
@@ -143,6 +148,8 @@ def _stance(text: str, start: int, end: int) -> tuple[Stance, bool]:
     asks = bool(pronouns) and bool(_ASKING.search(between))
     if _DETERMINER.search(prefix) and not (states and _HAVE_THE.search(prefix)):
         return "rule", question
+    if _PARTITIVE.search(prefix):
+        return "rule", question  # "evaluation in only one of my three projects" is about that one project
     if _REQUIREMENT_AFTER.match(suffix) or asks:
         return "rule", question
     if states:

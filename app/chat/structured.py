@@ -49,7 +49,12 @@ _PRESUPPOSED = re.compile(rf"\b(?:the|those|these|this|that|its)\s+(?:[\w'’-]+
 _COUNTS = re.compile(r"\b(?:count|counts|counted|qualify|qualifies|replace|credited|accepted)\b", re.I)
 _NEGATION = re.compile(r"\b(?:not|no|never|without|cannot)\b|n't\b", re.I)
 # Words for a unit that a question may use instead of the unit's own name.
-_UNIT_WORDS = {"usd": "cost fee price pay dollar", "%": "weight share percent", "minutes": "long time"}
+_UNIT_WORDS = {"usd": "cost fee price pay dollar", "%": "weight share percent"}
+# "what is the passing score?" asks about a score: the words before "of", "for", ... name the figure asked for
+_WHAT_IS = re.compile(
+    r"\bwhat(?:\s+is|\s+are|'s)\s+the\s+((?:[\w'’-]+\s*){1,3}?)(?:\b(?:of|for|on|in|to|after|before|that|when)\b|[?.,]|$)",
+    re.I,
+)
 # Words that name the parts of an exam, whatever the program calls its domains.
 _DOMAIN_WORDS = "exam domain area content section topic part"
 _DOMAIN_NOUNS = "domain area section topic"
@@ -262,12 +267,31 @@ class Question:
         )
 
     def mentions(self, item: Item) -> int | None:
-        """Where the question names the item (the position of its first word), or None."""
+        """Where the question names the item (the position of its first word), or None. A long one-word
+        name also matches one typo away ("asociate")."""
         tokens = _tokens(self.text)
         for name in item.names:
             if name <= self.words:
                 return min(tokens.index(w) for w in name)
+        for name in item.names:
+            (word,) = name if len(name) == 1 else ("",)
+            if len(word) >= 5 and not word.isdigit():
+                near = [i for i, w in enumerate(tokens) if len(w) >= 4 and _one_edit(w, word)]
+                if near:
+                    return near[0]
         return None
+
+
+def _one_edit(a: str, b: str) -> bool:
+    """At most one letter inserted, deleted or changed."""
+    if abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) > len(b):
+        a, b = b, a
+    i = 0
+    while i < len(a) and a[i] == b[i]:
+        i += 1
+    return a[i:] == b[i + 1 :] or (len(a) == len(b) and a[i + 1 :] == b[i + 1 :])
 
 
 @dataclass
@@ -462,6 +486,23 @@ def _unit_after(text: str, number: float, unit: str, label: str) -> bool:
     return False
 
 
+def _names_the_figure(q: Question, ctx: Context, p: Quantity) -> bool:
+    """The question says which figure it asks for, not only its unit ("how many hours ..."): it names
+    what the figure counts or its unit and one more word of its title, or two of its less common words;
+    and "what is the X" names X in the title."""
+    unit_words = stems(f"{p.unit} {_UNIT_WORDS.get(p.unit.lower(), '')}")
+    specific = (q.words & p.words) - unit_words - set(q.counted)
+    rare = {w for w in specific if ctx.structure.share.get(w, 0.0) < GENERIC_SHARE}
+    named = bool(q.words & (head_noun(p.title) | unit_words))
+    if not ((named and specific) or len(rare) >= 2):
+        return False
+    asked = _WHAT_IS.search(q.text)
+    if asked:
+        wanted = {w for w in _tokens(asked.group(1)) if not w.isdigit()}
+        return not wanted or bool(wanted & (p.title_words | unit_words))
+    return True
+
+
 def quantity(q: Question, ctx: Context) -> Direct | None:
     """ "How many questions are on the exam?", "does the CPT require 3 years?": a scalar parameter."""
     if q.superlative or q.comparative or not (q.how_much or (q.yes_no and q.numbers)):
@@ -476,8 +517,8 @@ def quantity(q: Question, ctx: Context) -> Direct | None:
         return None
     scored.sort(key=lambda s: s[0], reverse=True)
     (rank, best), runner_up = scored[0], scored[1][0] if len(scored) > 1 else None
-    if rank == runner_up or not (q.words & best.words) - stems(best.unit) - set(q.counted):
-        return None  # matching only on the unit ("how many hours ...") does not say which figure
+    if rank == runner_up or not _names_the_figure(q, ctx, best):
+        return None
     if not _related(ctx, [best.passage]):
         return None
     found = [c for c in ctx.fetch([best.passage]) if _states(c, best.value)]

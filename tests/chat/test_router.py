@@ -145,6 +145,8 @@ def test_redaction():
         "Does the CPT require 3 years of experience?",
         "Do my 200 volunteer hours count?",
         "Which is worth more, an associate degree or a bachelor's?",
+        "I organize about 10 paid hours a week. Is that enough to qualify in three years?",  # a rate, not a total
+        "I showed evaluation in only one of my three projects - is that going to be enough?",  # about one project
     ],
 )
 def test_a_number_or_degree_a_question_asks_about_is_not_the_users_fact(knowledge, message):
