@@ -359,7 +359,8 @@ class Assistant:
             check, stated = None, set()
         checked = [q for q in (check.requirements if check else []) if q.id in stated]
         if not checked:
-            return self._knowledge(Route(Intent.knowledge, r.program, r.role, query=r.query)), []
+            reply = self._knowledge(Route(Intent.knowledge, r.program, r.role, query=r.query))
+            return reply, [s.text for s in reply.sentences if s.grounding is Grounding.engine]
         facts = [q.detail for q in checked] + [q.source for q in checked]
         met = all(q.met for q in checked)
         # unmet first; among equals, the requirements this message's facts bear on (a follow-up changes

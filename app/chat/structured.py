@@ -491,9 +491,10 @@ def _names_the_figure(q: Question, ctx: Context, p: Quantity) -> bool:
     what the figure counts or its unit and one more word of its title, or two of its less common words;
     and "what is the X" names X in the title."""
     unit_words = stems(f"{p.unit} {_UNIT_WORDS.get(p.unit.lower(), '')}")
-    specific = (q.words & p.words) - unit_words - set(q.counted)
+    head = head_noun(p.title)
+    specific = (q.words & p.words) - unit_words - head
     rare = {w for w in specific if ctx.structure.share.get(w, 0.0) < GENERIC_SHARE}
-    named = bool(q.words & (head_noun(p.title) | unit_words))
+    named = bool(q.words & (head | unit_words))
     if not ((named and specific) or len(rare) >= 2):
         return False
     asked = _WHAT_IS.search(q.text)
@@ -510,8 +511,9 @@ def quantity(q: Question, ctx: Context) -> Direct | None:
     scored = []
     for p in ctx.structure.quantities:
         key = q.words & p.key_words
-        if not key or (q.counted and not set(q.counted) & p.key_words):
-            continue  # "how many questions" asks about questions, whatever else matches
+        measures = head_noun(p.title) | stems(f"{p.unit} {_UNIT_WORDS.get(p.unit.lower(), '')}")
+        if not key or (q.counted and not set(q.counted) & measures):
+            continue  # "how many hours" asks for a figure in hours (or counting hours), whatever else matches
         scored.append(((len(key), len(q.words & p.words), -len(p.title_words - q.words)), p))
     if not scored:
         return None
