@@ -60,6 +60,10 @@ _DOMAIN_WORDS = "exam domain area content section topic part"
 _DOMAIN_NOUNS = "domain area section topic"
 # A word is generic (its absence from an FAQ question does not matter) when this share of texts uses it.
 GENERIC_SHARE = 0.1
+# An FAQ's "Yes." or "No." is borrowed only for a question this close to the FAQ's own (cosine of the two
+# questions), and not when another entry that answers differently is within the margin. Chosen on the
+# dev set (evaluation/data/chat_dev_questions.yaml): the close misses there ("Can I take the exam at a
+# testing centre?" against "...from home?", 0.665) sit below it; the coverage check below is the main guard.
 FAQ_MIN_SIMILARITY = 0.7
 FAQ_MARGIN = 0.03
 
@@ -86,6 +90,8 @@ class Item:
 
 @dataclass(frozen=True)
 class Collection:
+    """Items whose numbers compare (exam domains by weight, degrees by credit)."""
+
     words: frozenset[str]
     items: tuple[Item, ...]
     parent: str  # chunk id of the passage about the whole collection
@@ -115,6 +121,8 @@ class Listing:
 
 @dataclass
 class Structure:
+    """What one program's knowledge offers for direct answers; built once per program."""
+
     collections: list[Collection] = field(default_factory=list)
     quantities: list[Quantity] = field(default_factory=list)
     listings: list[Listing] = field(default_factory=list)
@@ -151,10 +159,13 @@ def _names(key: str, label: str, others: Iterable[str]) -> tuple[frozenset[str],
 
 
 def program_words(kb: KnowledgeBase) -> frozenset[str]:
+    """ "CPO" in a question names the program, so it is no evidence for one figure over another."""
     return stems(f"{kb.program.id} {kb.program.short_name}")
 
 
 def build(kb: KnowledgeBase, t: dict[str, str]) -> Structure:
+    """Read the program's exam, parameters, standards and ethics generically; passage ids follow
+    ``app/index/chunks.py`` (``<program>:exam.D1``, ``<program>:rule.<id>``, ...)."""
     pid = kb.program.id
     out = Structure()
     own = program_words(kb)
@@ -234,6 +245,8 @@ def build(kb: KnowledgeBase, t: dict[str, str]) -> Structure:
 
 @dataclass
 class Question:
+    """What kind of question it is, read from its words alone."""
+
     text: str  # with numbers as digits
     words: frozenset[str]
     yes_no: bool
