@@ -32,3 +32,14 @@ def test_third_program_is_listed_indexed_and_retrievable(knowledge_copy, tmp_pat
     # the new program does not leak into the others' answers
     cpt_hits = retriever.search("Where do nonconforming widgets go?", program="cpt", k=3)
     assert all(h.metadata["program"] == "cpt" for h in cpt_hits)
+
+    # the chat's direct answers read the new program's parameters as data: no code names the program
+    from app.chat.assistant import Assistant
+
+    bot = Assistant(settings)
+    bot._retriever = retriever
+    reply = bot.respond("How many projects do I need to describe for the CWI?", bot.new_session("cwi"))
+    assert reply.program == "cwi" and reply.text.startswith("Projects to describe: 2. [1]")
+    assert reply.citations[0].id == "cwi:rule.eligibility"
+    reply = bot.respond("Does the CWI require 2 years of inspection experience?", bot.new_session("cwi"))
+    assert reply.text.startswith("Yes — Years of inspection experience: 2 years. [1]")

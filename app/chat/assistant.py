@@ -12,9 +12,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from app.chat import compose
+import numpy as np
+
+from app.chat import compose, structured
 from app.chat.citations import validate_citations
-from app.chat.compose import cited, engine, passage_sentences, render, template
+from app.chat.compose import cited, describe_fact, engine, passage_sentences, render, template
 from app.chat.llm import LLMUnavailable, provider, should_redact, stream_answer
 from app.chat.models import AnswerSentence, Grounding, Intent, Reply, Role, Session, Turn
 from app.chat.redact import redact
@@ -48,6 +50,8 @@ class Assistant:
         self.knowledge: dict[str, KnowledgeBase] = load_knowledge(settings.knowledge_dir)
         self.t = load_templates(Path(settings.prompts_dir), "chat")
         self._retriever = None
+        self._structures: dict[str, structured.Structure] = {}
+        self._vectors: dict[tuple[str, ...], np.ndarray] = {}
 
     @property
     def retriever(self):
@@ -168,6 +172,27 @@ class Assistant:
     def _by_id(self, ids: list[str]) -> list[Citation]:
         return [to_citation(h) for h in self.retriever.get(ids)]
 
+    def _fetch(self, ids: list[str]) -> list[Citation]:
+        """Passages by id, a split passage by its first part."""
+        found = []
+        for chunk_id in ids:
+            found += self._by_id([chunk_id]) or self._by_id([f"{chunk_id}#1"])
+        return found
+
+    def _similarity(self, text: str, others: list[str]) -> list[float]:
+        """Cosine of ``text`` with each of ``others`` (the FAQ's questions, embedded once per program)."""
+        key = tuple(others)
+        if key not in self._vectors:
+            self._vectors[key] = np.asarray(self.retriever.embedder.embed(others), dtype=np.float32)
+        query = np.asarray(self.retriever.embedder.embed_query(text), dtype=np.float32)
+        return [float(x) for x in self._vectors[key] @ query]
+
+    def _direct(self, r: Route, hits: list[Citation]) -> structured.Direct | None:
+        kb = self.knowledge[r.program]
+        if r.program not in self._structures:
+            self._structures[r.program] = structured.build(kb, self.t)
+        return structured.answer(r.query, kb, hits, self._fetch, self._similarity, self.t, self._structures[r.program])
+
     def _knowledge(self, r: Route) -> Reply:
         kb = self.knowledge[r.program]
         missing = unknown_standard(r.query, kb) if kb.standards and not r.standard else None
@@ -187,6 +212,10 @@ class Assistant:
             citations = main + rest + [c for c in citations if c.standard != r.standard]
         if not citations:
             return self._reply(r, [template(self.t["not_covered"])], [], confidence="none")
+        direct = self._direct(r, citations)
+        if direct is not None:  # the passages behind the direct answer lead, the rest support it
+            ids = {c.id for c in direct.citations}
+            citations = direct.citations + [c for c in citations if c.id not in ids]
         extra: dict[str, list[int]] = {}
         standard = r.standard or citations[0].standard
         if r.role is Role.mentor and standard:
@@ -199,10 +228,18 @@ class Assistant:
             number = {c.id: n for n, c in enumerate(citations, 1)}
             extra["criteria"] = [number[i] for i in ids[:3] if i in number]
             extra["questions"] = [number[i] for i in ids[3:] if i in number]
-        sentences = compose.knowledge_answer(r.role, citations, self.t, extra, has_standards=bool(kb.standards))
+        lead: list[AnswerSentence] = []
+        if direct is not None:
+            position = {c.id: n for n, c in enumerate(citations, 1)}
+            for s in direct.sentences:
+                lead.append(s.model_copy(update={"cites": [position[direct.citations[n - 1].id] for n in s.cites]}))
+        sentences = compose.knowledge_answer(
+            r.role, citations, self.t, extra, has_standards=bool(kb.standards), direct=lead
+        )
         best = citations[0].score
         confidence = "high" if best >= 0.6 else "medium" if best >= 0.45 else "low"
-        if citations[0].confidence == "uncertain" and confidence == "high":
+        cited_numbers = {n for s in sentences for n in s.cites}
+        if confidence == "high" and any(citations[n - 1].confidence == "uncertain" for n in cited_numbers):
             confidence = "medium"
         citations, sentences = _renumber(citations, sentences)
         return self._reply(r, sentences, citations, confidence=confidence)
@@ -291,6 +328,7 @@ class Assistant:
 
         kb = self.knowledge[r.program]
         known = session.facts.setdefault(r.program, {})
+        earlier = {k: v for k, v in known.items() if k not in r.facts}
         known.update(r.facts)
         parameters = kb.parameters()
         today = dt.date.today()
@@ -321,16 +359,30 @@ class Assistant:
             check, stated = None, set()
         checked = [q for q in (check.requirements if check else []) if q.id in stated]
         if not checked:
-            return self._knowledge(Route(Intent.knowledge, r.program, r.role, query=r.query)), []
+            reply = self._knowledge(Route(Intent.knowledge, r.program, r.role, query=r.query))
+            return reply, [s.text for s in reply.sentences if s.grounding is Grounding.engine]
         facts = [q.detail for q in checked] + [q.source for q in checked]
         met = all(q.met for q in checked)
-        first = sorted(checked, key=lambda q: (q.met, q.uncertain))[0]
+        # unmet first; among equals, the requirements this message's facts bear on (a follow-up changes
+        # one fact), then those resting on confirmed rules
+        keys = {**_CPO_FACTS, **_CPT_FACTS}
+        order = sorted(checked, key=lambda q: (q.met, keys.get(q.id) not in r.facts, q.uncertain))
+        first = order[0]
         citations = self._search(f"{first.title}. {r.query}", r.program, kinds=["eligibility"], k=3)
         program = kb.program.short_name
-        sentences = [
+        # say which facts were taken from the message, and how, before any verdict rests on them
+        sentences = []
+        readings = {x.key: x for x in r.readings}
+        if r.facts:
+            told = ", ".join(describe_fact(self.t, k, v, readings.get(k)) for k, v in r.facts.items())
+            sentences.append(engine(self.t["eligibility_read"].format(facts=told)))
+        if earlier:
+            kept = ", ".join(describe_fact(self.t, k, v) for k, v in earlier.items())
+            sentences.append(engine(self.t["eligibility_kept"].format(facts=kept)))
+        facts += [s.text for s in sentences]
+        sentences.append(
             template(self.t["eligibility_verdict_met" if met else "eligibility_verdict_unmet"].format(program=program))
-        ]
-        order = sorted(checked, key=lambda q: (q.met, q.uncertain))
+        )
         if r.role is Role.staff:
             order = order[:1]
         for q in order:
@@ -339,6 +391,7 @@ class Assistant:
         sentences.append(engine(main.source, prefix=self.t["eligibility_rule"], cites=[1] if citations else []))
         if any(q.uncertain for q in order):
             sentences.append(template(self.t["eligibility_uncertain"]))
+        sentences += compose.uncertain_notes(r.role, citations[:1], sentences, self.t)
         unknown = [q.title for q in (check.requirements if check else []) if q.id not in stated]
         if unknown and r.role is not Role.staff:
             line = self.t["eligibility_unknown"].format(items="; ".join(unknown))

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import re
 
+from app.chat.facts import Reading
 from app.chat.models import AnswerSentence, Grounding, Role
+from app.chat.numbers import show
 from app.retrieval.answer import Citation, _body
 
 _BULLET = re.compile(r"\s+-\s+")
@@ -20,6 +22,8 @@ def passage_sentences(citation: Citation) -> list[str]:
         items = [i.strip(" -") for i in _BULLET.split(" " + body) if i.strip(" -")]
         return items
     body = _HEADING.sub("", body)
+    # a rule's passage opens with "CPO: <its title>." for retrieval; the answer starts after it
+    body = re.sub(rf"^[A-Z][A-Za-z0-9]*: {re.escape(citation.title)}\.\s+", "", body)
     sentences = [s.strip() for s in re.split(r"(?<=[.!?])\s+(?=[A-Z0-9\"“(])", body) if s.strip()]
     substantive = [s for s in sentences if len(s.split()) >= 6]
     return substantive or sentences
@@ -46,16 +50,58 @@ def render(sentences: list[AnswerSentence]) -> str:
     return "".join(parts).strip()
 
 
+def _norm(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip().lower()
+
+
+def uncertain_notes(
+    role: Role, citations: list[Citation], sentences: list[AnswerSentence], t: dict[str, str]
+) -> list[AnswerSentence]:
+    """One sentence per provenance note of the uncertain passages the answer cites, saying which passage
+    it is about when it is not the first: no cited passage's doubt goes unsaid."""
+    used: list[int] = []
+    for s in sentences:
+        used += [n for n in s.cites if n not in used and 1 <= n <= len(citations)]
+    notes: dict[str, list[int]] = {}
+    for n in used:
+        c = citations[n - 1]
+        if c.confidence == "uncertain" and c.note:
+            notes.setdefault(c.note, []).append(n)
+    staff = role is Role.staff
+    out = []
+    for note, numbers in notes.items():
+        if 1 in numbers:
+            prefix = t["staff_uncertain_prefix" if staff else "uncertain_prefix"]
+        else:
+            key = "staff_uncertain_named_prefix" if staff else "uncertain_named_prefix"
+            prefix = t[key].format(title=citations[numbers[0] - 1].title)
+        out.append(AnswerSentence(text=note, grounding=Grounding.passage, cites=numbers, prefix=prefix))
+    return out
+
+
+def closing(
+    role: Role, citations: list[Citation], sentences: list[AnswerSentence], t: dict[str, str]
+) -> list[AnswerSentence]:
+    """The confidence sentences: "confirmed" (staff) only when every cited passage is confirmed."""
+    notes = uncertain_notes(role, citations, sentences, t)
+    return notes or ([template(t["staff_confirmed"])] if role is Role.staff else [])
+
+
 def knowledge_answer(
     role: Role,
     citations: list[Citation],
     t: dict[str, str],
     extra: dict[str, list[int]] | None = None,
     has_standards: bool = True,
+    direct: list[AnswerSentence] | None = None,
 ) -> list[AnswerSentence]:
-    """``extra``: for mentors, citation numbers of a standard's criteria and coaching questions."""
+    """``extra``: for mentors, citation numbers of a standard's criteria and coaching questions.
+    ``direct``: a direct answer to lead with (its cites number into ``citations``); the cited support
+    follows, without repeating what the direct answer already said."""
+    direct = direct or []
+    said = " ".join(_norm(s.text) for s in direct)
     top = citations[0]
-    lead = passage_sentences(top)
+    lead = [s for s in passage_sentences(top) if _norm(s) not in said]
     # a second passage close in score often holds the answer when the first is only near it
     second = next(
         (
@@ -65,21 +111,18 @@ def knowledge_answer(
         ),
         None,
     )
-    out: list[AnswerSentence] = []
+    if second is not None and _norm(passage_sentences(second[1])[0]) in said:
+        second = None
+    out: list[AnswerSentence] = list(direct)
     if role is Role.staff:
-        out.append(cited(lead[0], 1, t["staff_rule_prefix"]))
+        if lead:
+            out.append(cited(lead[0], 1, t["staff_rule_prefix"]))
         if second is not None:
             out.append(cited(passage_sentences(second[1])[0], second[0], t["staff_also_prefix"]))
         elif len(lead) > 1 and len(lead[0].split()) < 14:
             out.append(cited(lead[1], 1))
-        if top.confidence == "uncertain" and top.note:
-            out.append(cited(top.note, 1, t["staff_uncertain_prefix"]))
-        else:
-            out.append(template(t["staff_confirmed"]))
-        return out
+        return out + closing(role, citations, out, t)
     out.extend(cited(s, 1) for s in lead[:2])
-    if top.confidence == "uncertain" and top.note:
-        out.append(cited(top.note, 1, t["uncertain_prefix"]))
     if role is Role.mentor:
         extra = extra or {}
         criteria = extra.get("criteria", [])
@@ -100,21 +143,30 @@ def knowledge_answer(
         if not criteria and not questions:
             if second is not None:
                 out.append(cited(passage_sentences(second[1])[0], second[0]))
+            out += closing(role, citations, out, t)
             out.append(AnswerSentence(text=t["mentor_generic"], grounding=Grounding.template, paragraph=True))
-        return out
+            return out
+        notes = closing(role, citations, out, t)
+        if notes:
+            notes[0].paragraph = True
+        return out + notes
     if second is not None:
         n, c = second
         out.append(cited(passage_sentences(c)[0], n))
     related = [(n, c.title) for n, c in enumerate(citations[1:3], start=2) if c.title != top.title]
-    if related:
-        out.append(
+    see_also = (
+        [
             AnswerSentence(
                 text=t["see_also"].format(titles="; ".join(title for _, title in related)),
                 grounding=Grounding.template,
                 cites=[n for n, _ in related],
                 paragraph=True,
             )
-        )
+        ]
+        if related
+        else []
+    )
+    out += closing(role, citations, out + see_also, t) + see_also
     out.append(
         AnswerSentence(
             text=t["candidate_next"] if has_standards else t["candidate_next_no_standards"],
@@ -123,3 +175,24 @@ def knowledge_answer(
         )
     )
     return out
+
+
+def describe_fact(t: dict[str, str], key: str, value: object, reading: Reading | None = None) -> str:
+    """A fact as the eligibility answer repeats it, saying how it was read when it was not exact."""
+    if isinstance(value, bool):
+        return t[f"fact_{key}_{str(value).lower()}"]
+    if isinstance(value, str):
+        fact = t.get(f"fact_{key}_{value}", value.replace("_", " "))
+        return t["fact_lowest"].format(fact=fact) if reading and reading.qualifier == "lowest" else fact
+    template_ = t.get(f"fact_{key}", "{value} " + key.replace("_", " "))
+    if value == 1 and (reading is None or reading.qualifier == "exact"):
+        template_ = t.get(f"fact_{key}_one", template_)
+    if reading is None or reading.qualifier == "exact":
+        return template_.format(value=show(float(value)))  # type: ignore[arg-type]
+    said = show(reading.said if reading.said is not None else float(value))  # type: ignore[arg-type]
+    shown = f"{said}–{show(reading.upper)}" if reading.upper is not None else f"{reading.word} {said}".strip()
+    return t[f"fact_{reading.qualifier}"].format(
+        fact=template_.format(value=shown),
+        said=said,
+        used=show(float(value)),  # type: ignore[arg-type]
+    )

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from app.chat.facts import extract_facts
+from app.chat.facts import Reading, read_facts, take
 from app.chat.models import Intent, Role, Session
 from app.knowledge.schema import KnowledgeBase
 
@@ -53,6 +53,7 @@ class Route:
     query: str = ""
     narrative: str | None = None
     facts: dict[str, Any] = field(default_factory=dict)
+    readings: list[Reading] = field(default_factory=list)  # how this message stated ``facts``
     switched_program: bool = False
     switched_role: bool = False
 
@@ -154,22 +155,28 @@ def route(
         asked = standard or (detect_standard(question, kb) if kb.standards else None)
         return make(Intent.narrative, asked, query=question, narrative=narrative)
 
-    facts = extract_facts(text)
+    readings = read_facts(text)
+    mentioned = [r for r in readings if r.stance != "rule"]
     # a short message is a follow-up only when it brings no topic of its own ("why?", "and the fee?" count)
     is_followup = bool(_FOLLOWUP.match(text)) or (
-        len(text.split()) <= 4 and previous is not None and not facts and not _DOMAIN.search(text)
+        len(text.split()) <= 4 and previous is not None and not mentioned and not _DOMAIN.search(text)
     )
-    if facts and (
-        _ELIGIBILITY_ASK.search(text)
-        or len(facts) >= 2
-        or (is_followup and previous and previous.intent is Intent.eligibility)
-    ):
-        return make(Intent.eligibility, standard, facts=facts)
+    after_eligibility = (
+        previous is not None
+        and previous.intent is Intent.eligibility
+        and (is_followup or (bool(mentioned) and len(text.split()) <= 6))
+    )
+    asks = bool(_ELIGIBILITY_ASK.search(text))
+    # numbers in a question count as the user's only when the message asks about their eligibility
+    taken = take(readings, include_bare=asks or after_eligibility)
+    facts = {r.key: r.value for r in taken}
+    if facts and (asks or len(facts) >= 2 or after_eligibility):
+        return make(Intent.eligibility, standard, facts=facts, readings=taken)
 
     if is_followup and previous is not None and previous.intent is not None:
         # a follow-up with facts to an eligibility turn returned above; here only the program changes
         if previous.intent is Intent.eligibility and switched_program:
-            return make(Intent.eligibility, standard, facts=facts)
+            return make(Intent.eligibility, standard, facts=facts, readings=taken)
         if previous.intent in (Intent.knowledge, Intent.followup) and previous.query:
             query = previous.query
             if standard and previous.standard and previous.program == program:

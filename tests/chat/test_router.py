@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 
 from app.chat.citations import validate_citations
-from app.chat.facts import extract_facts
+from app.chat.facts import extract_facts, read_facts, take
 from app.chat.models import Intent, Role, Session, Turn
+from app.chat.numbers import digits
 from app.chat.redact import redact
 from app.chat.router import detect_program, route
 from app.knowledge import load_knowledge
@@ -130,3 +131,86 @@ def test_redaction():
     assert "[email]" in out and "[phone]" in out and "My client [name]" in out
     assert "Standard Determine Cause applies" in out
     assert "1,500 hours in 2024" in redact("1,500 hours in 2024")
+
+
+# --- issue 18: only the user's own situation feeds the rules engine; numbers as people write them -----
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "Does volunteer organizing count toward the 1,500 hours?",
+        "Can my college degree count toward the CPO hours requirement?",
+        "Do I need 1,500 hours or is it 1,250?",
+        "Does the CPT require 3 years of experience?",
+        "Do my 200 volunteer hours count?",
+        "Which is worth more, an associate degree or a bachelor's?",
+        "I organize about 10 paid hours a week. Is that enough to qualify in three years?",  # a rate, not a total
+        "I showed evaluation in only one of my three projects - is that going to be enough?",  # about one project
+    ],
+)
+def test_a_number_or_degree_a_question_asks_about_is_not_the_users_fact(knowledge, message):
+    r = route(message, Session(program="cpo"), knowledge)
+    # (out_of_scope here only means the router's vocabulary missed it: the assistant then searches)
+    assert r.intent in (Intent.knowledge, Intent.out_of_scope) and r.facts == {}
+
+
+@pytest.mark.parametrize(
+    ("message", "facts"),
+    [
+        (
+            "I've worked 4 years in performance consulting and did 2 projects. Am I eligible?",
+            {"experience_years": 4, "projects": 2},
+        ),
+        ("I have 1,400 paid hours and my bachelor's degree", {"paid_hours": 1400, "education": "bachelor"}),
+        ("Is 1,400 hours enough to sit the CPO exam?", {"paid_hours": 1400}),
+        ("five years of experience and three projects, can I apply?", {"experience_years": 5, "projects": 3}),
+    ],
+)
+def test_the_users_own_situation_still_feeds_the_engine(knowledge, message, facts):
+    r = route(message, Session(program="cpt"), knowledge)
+    assert r.intent is Intent.eligibility and r.facts == facts
+
+
+@pytest.mark.parametrize(
+    ("text", "key", "value", "qualifier"),
+    [
+        ("I have 4 years of experience and two projects", "projects", 2, "exact"),
+        ("I have fifteen hundred paid hours", "paid_hours", 1500, "exact"),
+        ("I've logged 1.5k paid hours", "paid_hours", 1500, "exact"),
+        ("I did a dozen projects", "projects", 12, "exact"),
+        ("I did a couple of projects", "projects", 2, "exact"),
+        ("I have twenty-five years of experience", "experience_years", 25, "exact"),
+        ("I have two and a half years of experience", "experience_years", 2.5, "exact"),
+        ("I have 3-4 years of experience", "experience_years", 3, "range"),
+        ("I have between 1,200 and 1,400 paid hours", "paid_hours", 1200, "range"),
+        ("I have about 1,500 paid hours", "paid_hours", 1500, "approximate"),
+        ("I have roughly twelve hundred paid hours", "paid_hours", 1200, "approximate"),
+        ("I have more than 5 years of experience", "experience_years", 5, "over"),
+        ("I have almost 1,500 paid hours", "paid_hours", 1499, "below"),
+        ("I have nearly 3 years of experience", "experience_years", 2, "below"),
+        ("I have a college degree", "education", "associate", "lowest"),
+    ],
+)
+def test_numbers_in_words_ranges_and_approximations(text, key, value, qualifier):
+    (reading,) = [r for r in take(read_facts(text), include_bare=True) if r.key == key]
+    assert (reading.value, reading.qualifier) == (value, qualifier)
+
+
+def test_what_about_is_not_an_approximation():
+    assert extract_facts("what about 1,450 hours?") == {"paid_hours": 1450}
+    (reading,) = read_facts("what about 1,450 hours?")
+    assert reading.qualifier == "exact"
+
+
+@pytest.mark.parametrize(
+    ("text", "digits_text"),
+    [
+        ("one thousand five hundred and fifty hours", "1550 hours"),
+        ("two and three projects", "2 and 3 projects"),
+        ("1.5 thousand hours", "1500 hours"),
+        ("half a dozen projects", "6 projects"),
+    ],
+)
+def test_number_words_become_digits(text, digits_text):
+    assert digits(text) == digits_text
