@@ -37,9 +37,9 @@ def _has(text: str, needle: str) -> bool:
 def _verdict(text: str, templates: dict, program: str) -> str | None:
     met = templates["eligibility_verdict_met"].format(program=program)
     unmet = templates["eligibility_verdict_unmet"].format(program=program)
-    if met[:40] in text:
+    if met in text:  # the whole sentence: the two share their first words
         return "eligible"
-    if unmet[:40] in text:
+    if unmet in text:
         return "not_eligible"
     return None
 
