@@ -153,7 +153,7 @@ def knowledge_answer(
     if second is not None:
         n, c = second
         out.append(cited(passage_sentences(c)[0], n))
-    related = [(n, c.title) for n, c in enumerate(citations[1:3], start=2) if c.title != top.title]
+    related = [(n, related_title(c)) for n, c in enumerate(citations[1:3], start=2) if c.title != top.title]
     see_also = (
         [
             AnswerSentence(
@@ -196,3 +196,13 @@ def describe_fact(t: dict[str, str], key: str, value: object, reading: Reading |
         said=said,
         used=show(float(value)),  # type: ignore[arg-type]
     )
+
+
+def related_title(citation: Citation, words: int = 10) -> str:
+    """How a 'see also' names a passage: its title in quotes, and for a criterion what it asks for (a bare
+    'criterion 4' says nothing to a reader)."""
+    title = citation.title.strip()
+    if citation.kind == "criterion":
+        asks = citation.text.split("looks for this:", 1)[-1].split()
+        title += ": " + " ".join(asks[:words]).rstrip(".,;:") + ("…" if len(asks) > words else "")
+    return f"“{title}”"

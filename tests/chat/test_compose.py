@@ -51,3 +51,25 @@ def test_one_note_per_doubt_even_when_several_passages_share_it():
     citations = [_passage(1, "uncertain", note), _passage(2, "uncertain", note)]
     text = render(knowledge_answer(Role.staff, citations, T, has_standards=False))
     assert text.count(note) == 1 and f"{T['staff_uncertain_prefix']}{note} [1] [2]" in text
+
+
+def test_see_also_names_a_criterion_by_what_it_asks_and_quotes_titles():
+    from app.chat.compose import related_title
+    from app.retrieval.answer import Citation
+
+    criterion = Citation(
+        id="cpt:S6.C4",
+        source="I1",
+        title="Standard 6: Determine Cause: criterion 4",
+        kind="criterion",
+        standard="S6",
+        text="CPT Standard 6 (S6): Determine Cause. A reviewer looks for this: Confirms the cause with data "
+        "before choosing a solution, and says how.",
+        score=0.5,
+        confidence="confirmed",
+    )
+    assert related_title(criterion) == (
+        "“Standard 6: Determine Cause: criterion 4: Confirms the cause with data before choosing a solution, and…”"
+    )
+    faq = criterion.model_copy(update={"kind": "faq", "title": "Does volunteer work count?"})
+    assert related_title(faq) == "“Does volunteer work count?”"
