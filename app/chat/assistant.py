@@ -23,6 +23,7 @@ from app.chat.redact import redact
 from app.chat.router import GREETING, Route, route, unknown_standard
 from app.config import Settings
 from app.knowledge import load_knowledge
+from app.knowledge.locate import describe_source
 from app.knowledge.schema import KnowledgeBase
 from app.retrieval.answer import Citation, to_citation
 from app.templates import load_templates
@@ -361,7 +362,7 @@ class Assistant:
         if not checked:
             reply = self._knowledge(Route(Intent.knowledge, r.program, r.role, query=r.query))
             return reply, [s.text for s in reply.sentences if s.grounding is Grounding.engine]
-        facts = [q.detail for q in checked] + [q.source for q in checked]
+        facts = [q.detail for q in checked] + [describe_source(kb, q.source) for q in checked]
         met = all(q.met for q in checked)
         # unmet first; among equals, the requirements this message's facts bear on (a follow-up changes
         # one fact), then those resting on confirmed rules
@@ -388,7 +389,8 @@ class Assistant:
         for q in order:
             sentences.append(engine(q.detail, prefix=f"{q.title}: "))
         main = order[0]
-        sentences.append(engine(main.source, prefix=self.t["eligibility_rule"], cites=[1] if citations else []))
+        rule = describe_source(kb, main.source)  # the rule's title and its sources by name, not their ids
+        sentences.append(engine(rule, prefix=self.t["eligibility_rule"], cites=[1] if citations else []))
         if any(q.uncertain for q in order):
             sentences.append(template(self.t["eligibility_uncertain"]))
         sentences += compose.uncertain_notes(r.role, citations[:1], sentences, self.t)

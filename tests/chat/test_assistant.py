@@ -303,3 +303,9 @@ def test_staff_confidence_names_the_uncertain_passage_instead_of_saying_confirme
     assert reply.text.startswith("CEUs required per cycle: 36 CEUs. [1]")
     assert "Uncertain: Sources disagree on ceus required per cycle. [1]" in reply.text
     assert "The sources treat this as confirmed." not in reply.text
+
+
+def test_the_eligibility_answer_names_its_rule_and_sources_in_words(bot):
+    reply = bot.respond("I have 4 years of experience and two projects. Can I apply?", bot.new_session("cpt"))
+    assert "Rule: rule “" in reply.text and "number-of-projects (" not in reply.text
+    assert not unfaithful_sentences(reply, reply.engine_facts)
