@@ -119,6 +119,9 @@ def test_staff_batch_screening(ui_settings):
     assert list(table["verdict"]) == ["not eligible", "cannot check"]
     assert "applied_on" in table["problems"][1]
     assert [b.label for b in at.get("download_button")] == ["Download (.csv)"]
+    # every row readable in full below the table, whose cells are cut at the column width
+    jane = next(e for e in at.expander if e.label.startswith("Jane Doe (cpo): not eligible"))
+    assert any(m.value.startswith("**Unmet:** 1,500 hours of paid work") and "window" in m.value for m in jane.markdown)
 
 
 def test_knowledge_browser_shows_rules_with_sources_and_confidence(ui_settings, db):

@@ -8,6 +8,7 @@ import streamlit as st
 from app.eligibility.screening import SCREENING_HEADER, screen
 from app.reports.gap_report import table_csv
 from app.ui.context import sidebar
+from app.ui.render import literal
 
 
 def page() -> None:
@@ -40,6 +41,12 @@ def page() -> None:
         st.dataframe(pd.DataFrame(rows, columns=SCREENING_HEADER), hide_index=True, width="stretch", key="screening")
         eligible = sum(1 for r in rows if r[3] == "eligible")
         st.caption(f"{eligible} of {len(rows)} eligible on the rules checked. Uncertain rules are named per row.")
+        # the table's cells are cut at the column width: each row in full, for reading and quoting
+        for file, applicant, program, verdict, unmet, uncertain, problems in rows:
+            with st.expander(f"{applicant or file} ({program or 'program unknown'}): {verdict}"):
+                for label, text in (("Unmet", unmet), ("Uncertain rules", uncertain), ("Problems", problems)):
+                    if text:
+                        st.markdown(f"**{label}:** {literal(text)}")
         st.download_button("Download (.csv)", table_csv(SCREENING_HEADER, rows), "screening.csv", "text/csv")
 
 
