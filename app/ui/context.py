@@ -38,12 +38,18 @@ class Context:
 
 
 def remembered(name: str) -> str | None:
-    """The URL's value (reload, bookmark, back button), else this session's (a page change clears the URL)."""
+    """This session's value, else the URL's (a reload, a bookmark or a link opens a new session).
+
+    The session comes first: every change in it goes through ``remember``, while the query string a
+    browser sends with a rerun can be older than the last change (a click racing a page change) or
+    empty (a page change clears it)."""
+    value = st.session_state.get(f"active-{name}")
+    if value:
+        return value
     value = st.query_params.get(name)
     if value:
         st.session_state[f"active-{name}"] = value
-        return value
-    return st.session_state.get(f"active-{name}")
+    return value
 
 
 def remember(name: str, value: str) -> None:
@@ -100,9 +106,15 @@ def sidebar() -> Context:
     workspace = _current_workspace(settings, storage, knowledge)
     remember("ws", str(workspace.id))
     roles = [r.value for r in Role]
-    wanted_role = remembered("role")
+    # this session's role; in a new session (a reload) the role last used in this workspace, since the
+    # back button can land on a page whose URL still carries an older role; the URL's only for a first visit
+    wanted_role = (
+        st.session_state.get("active-role") or storage.get_setting(workspace.id, "last-role") or remembered("role")
+    )
     role = wanted_role if wanted_role in roles else Role.candidate.value
     remember("role", role)
+    if storage.get_setting(workspace.id, "last-role") != role:
+        storage.set_setting(workspace.id, "last-role", role)
     # widget state is dropped on a page change: set it from what is remembered before drawing the widget
     st.session_state["workspace-choice"] = workspace.id
     st.session_state["role-choice"] = role

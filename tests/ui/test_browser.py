@@ -9,6 +9,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 
 import pytest
 
@@ -188,7 +189,9 @@ def _wait_sidebar(driver, workspace: str, role: str, timeout: float = 60) -> Non
     try:
         WebDriverWait(driver, timeout).until(shown)
     except Exception:
-        raise AssertionError(f"expected {(workspace, role)}, the sidebar shows {_sidebar_state(driver)}") from None
+        raise AssertionError(
+            f"expected {(workspace, role)}, the sidebar shows {_sidebar_state(driver)} at {driver.current_url}"
+        ) from None
 
 
 def test_workspace_and_role_survive_every_page_reload_and_back(tmp_path, browser):
@@ -218,12 +221,14 @@ def test_workspace_and_role_survive_every_page_reload_and_back(tmp_path, browser
                     )
                 )
                 link.click()
+                WebDriverWait(browser, 30).until(lambda d, r=role: f"role={r}" in d.current_url)
                 _wait_sidebar(browser, "My application", role)
             _shot(browser, f"navigation-{role}.png")
             browser.refresh()
             _wait_sidebar(browser, "My application", role, timeout=120)
             browser.back()
             _wait_sidebar(browser, "My application", role)
+            time.sleep(2)  # let the back navigation's run finish before the next role is clicked
     finally:
         running.stop()
 
