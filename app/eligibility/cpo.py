@@ -155,7 +155,13 @@ def check_cpo(kb: KnowledgeBase, facts: CpoFacts) -> tuple[list[Requirement], Ho
         parts.append("not counted: " + ", ".join(f"{hours_text(h)} h {r}" for r, h in summary.rejected_hours.items()))
     parts += summary.substitute_parts()
     verdict = f"{hours_text(summary.total_counted)} of the {hours_text(required)} hours count" + (
-        f", so {hours_text(summary.missing)} hours are still missing" if summary.missing else ""
+        (
+            ", so 1 hour is still missing"
+            if summary.missing == 1
+            else f", so {hours_text(summary.missing)} hours are still missing"
+        )
+        if summary.missing
+        else ""
     )
     alternatives = _other_windows(kb, facts, summary, window_years)
     if alternatives:

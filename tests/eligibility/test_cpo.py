@@ -42,7 +42,7 @@ def test_one_hour_short_is_not(cpo):
     requirements, summary, _ = check_cpo(cpo, facts(paid_hours=1499))
     assert not req(requirements, "paid_hours").met
     assert summary.missing == 1
-    assert "1 hours are still missing" in req(requirements, "paid_hours").detail
+    assert "so 1 hour is still missing" in req(requirements, "paid_hours").detail
 
 
 def test_degree_credit_is_not_cumulative(cpo):
