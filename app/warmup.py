@@ -33,7 +33,6 @@ class _Loader:
     def __init__(self, settings: Settings):
         self.settings = settings
         self.state = WarmState(step="starting")
-        self.done = threading.Event()
         self.answering = threading.Event()
         self.assistant: Any = None
         self.thread = threading.Thread(target=self._run, name="certprep-warmup", daemon=True)
@@ -66,12 +65,11 @@ class _Loader:
                     get_analyzer(self.settings, program)
             seconds = round(time.perf_counter() - started, 1)
             self.state = WarmState(ready=True, analyzer_ready=True, step="ready", seconds=seconds)
-        except Exception as exc:  # reported at /ready and on the page; the pages fall back to loading themselves
+        except Exception as exc:  # reported at /ready, and raised to the page that asks for the assistant
             log.exception("warm-up failed")
             self.state = WarmState(step="failed", error=f"{type(exc).__name__}: {exc}")
         finally:
             self.answering.set()
-            self.done.set()
 
 
 _loaders: dict[tuple[str, str], _Loader] = {}

@@ -108,12 +108,11 @@ def sidebar() -> Context:
     roles = [r.value for r in Role]
     # this session's role; in a new session (a reload) the role last used in this workspace, since the
     # back button can land on a page whose URL still carries an older role; the URL's only for a first visit
-    wanted_role = (
-        st.session_state.get("active-role") or storage.get_setting(workspace.id, "last-role") or remembered("role")
-    )
+    last_role = storage.get_setting(workspace.id, "last-role")
+    wanted_role = st.session_state.get("active-role") or last_role or remembered("role")
     role = wanted_role if wanted_role in roles else Role.candidate.value
     remember("role", role)
-    if storage.get_setting(workspace.id, "last-role") != role:
+    if last_role != role:
         storage.set_setting(workspace.id, "last-role", role)
     # widget state is dropped on a page change: set it from what is remembered before drawing the widget
     st.session_state["workspace-choice"] = workspace.id

@@ -3,23 +3,18 @@ certain each one is. A citation elsewhere in the app opens this page at the cite
 
 from __future__ import annotations
 
-import html
-
 import pandas as pd
 import streamlit as st
 
 from app.knowledge.locate import TABS, Located, locate, source_names
 from app.ui.context import sidebar
-from app.ui.render import MARK_STYLE, literal
+from app.ui.render import highlighted, literal
 
 
 def _cited(kb, place: Located) -> None:
     with st.container(border=True, key="cited-passage"):
         st.markdown(f"**Cited passage: {literal(place.title)}**")
-        st.html(
-            f'<div class="certprep-cited" style="white-space:pre-wrap;line-height:1.7">'
-            f'<mark style="{MARK_STYLE}">{html.escape(place.text)}</mark></div>'
-        )
+        st.html(highlighted(place.text, [(0, len(place.text))]))
         flag = f" · {place.note}" if place.note else ""
         st.caption(f"Sources: {source_names(kb, place.sources)} · {place.confidence}{flag}")
 
