@@ -49,7 +49,8 @@ NEW = 0  # the draft selector's "new project" entry
 def _select_draft(ctx: Context, drafts: list[Draft]) -> int:
     """The chosen draft's id, or NEW. Remembered per workspace across page changes."""
     ids = [d.id for d in drafts]
-    remembered = st.query_params.get("draft") or st.session_state.get(f"draft-of-{ctx.workspace.id}")
+    # this session first, as for the workspace and role (app.ui.context): a rerun can carry an older query
+    remembered = st.session_state.get(f"draft-of-{ctx.workspace.id}") or st.query_params.get("draft")
     wanted = int(remembered) if remembered and str(remembered).isdigit() else None
     options = [*ids, NEW]
     index = options.index(wanted) if wanted in options else (len(ids) - 1 if ids else 0)
