@@ -1,0 +1,66 @@
+"""Narratives by independent writers, labelled blind: the data that measures generalization.
+
+Each batch was written by a separate helper session that saw only the standards' descriptions
+(`independent/briefs/standards.md`) and one style brief, never the mapping method, the existing data
+or another batch. Every item was then labelled blind by a second helper from the standards and the
+written convention (`briefs/labelling.md`), passage by passage and sentence by sentence. Where the
+writer's intent and the blind label disagree, a third helper chose between them by that convention,
+seeing the two labels unattributed; `readers` keeps all three so the agreement can be recomputed.
+
+Batches from authors ``A-*`` are the development set (the method may be fitted and tuned on them);
+``B-*`` authors are the test set, read only by `certprep eval generalization`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, Field, model_validator
+
+INDEPENDENT = Path(__file__).parent / "data" / "independent"
+Label = Literal["demonstrated", "partial", "missing"]
+Kind = Literal["evidence", "keyword_only", "planned", "someone_else", "off_topic", "project"]
+
+
+class Readers(BaseModel):
+    writer: dict[str, Label]
+    labeller: dict[str, Label]
+    adjudicator: dict[str, Label] = Field(default_factory=dict)
+
+
+class IndependentItem(BaseModel):
+    id: str
+    author: str
+    style: str
+    kind: Kind
+    text: str
+    labels: dict[str, Label] = Field(description="Final label of every standard labelled non-missing.")
+    readers: Readers
+    sentences: list[list[str]] = Field(
+        description="Per sentence of app.documents.segment(text): the standards it carries evidence for."
+    )
+
+    @property
+    def split(self) -> Literal["dev", "test"]:
+        return "test" if self.author.startswith("B-") else "dev"
+
+    @model_validator(mode="after")
+    def _consistent(self) -> IndependentItem:
+        if not self.id.startswith(self.author):
+            raise ValueError(f"{self.id}: id does not start with its author {self.author}")
+        return self
+
+    def label(self, standard: str) -> Label:
+        return self.labels.get(standard, "missing")
+
+
+def load_independent(split: Literal["dev", "test"] | None = None, path: Path = INDEPENDENT) -> list[IndependentItem]:
+    items: list[IndependentItem] = []
+    for file in sorted(path.glob("*.yaml")):
+        items.extend(IndependentItem.model_validate(x) for x in yaml.safe_load(file.read_text(encoding="utf-8")))
+    ids = [x.id for x in items]
+    if len(ids) != len(set(ids)):
+        raise ValueError("duplicate ids in the independent data")
+    return [x for x in items if split is None or x.split == split]
