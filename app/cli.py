@@ -449,14 +449,24 @@ def recert_cmd(
 
 
 @train_app.command("mapping")
-def train_mapping_cmd() -> None:
-    """Fit the narrative-mapping classifier on the training split (writes app/mapping/model.json)."""
+def train_mapping_cmd(
+    passage_only: bool = typer.Option(
+        False, "--passage-only", help="Refit only the passage model (about 90 s), not the sentence model."
+    ),
+) -> None:
+    """Fit the narrative-mapping models: the passage model (app/mapping/model.json, every program) and the
+    CPT sentence evidence model (app/mapping/evidence/, fine-tuned: about 15 minutes on 2 cores)."""
     from app.mapping.classifier import load_model
+    from app.mapping.evidence import forget_loaded
+    from evaluation.train_evidence import train_evidence
     from evaluation.train_mapping import train
 
     with _user_errors():
-        summary = train(_settings())
-    load_model.cache_clear()
+        summary = {"passage_model": train(_settings())}
+        load_model.cache_clear()
+        if not passage_only:
+            summary["evidence_model"] = train_evidence(_settings(), log=lambda line: typer.echo(line, err=True))
+            forget_loaded()
     typer.echo(json.dumps(summary, indent=2))
 
 
@@ -483,6 +493,28 @@ def eval_mapping(
         result = mapping.evaluate(settings)
         path = mapping.write(result, out or mapping.RESULTS)
     typer.echo(mapping.table(result))
+    typer.echo(f"results written to {path}")
+
+
+@eval_app.command("generalization")
+def eval_generalization(
+    loso: Annotated[
+        bool, typer.Option("--loso", help="Also leave one development style out (fine-tunes 8 times: ~20 min).")
+    ] = False,
+    out: Annotated[Path | None, typer.Option(help="Where to write the JSON results.")] = None,
+) -> None:
+    """The mapping engine on the independent test batches, per style and standard, with baselines."""
+    from evaluation import generalization
+
+    settings = _settings()
+    path = out or generalization.RESULTS
+    with _user_errors():
+        previous = generalization.previous_result(path)
+        result = generalization.evaluate(settings, previous)
+        if loso:
+            result["loso_dev"] = generalization.leave_one_style_out(settings, log=lambda s: typer.echo(s, err=True))
+        generalization.write(result, path)
+    typer.echo(generalization.table(result))
     typer.echo(f"results written to {path}")
 
 

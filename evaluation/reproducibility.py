@@ -155,7 +155,10 @@ class Decisions:
 
 def decisions(settings: Settings, model: MappingModel, docs: list[Document] | None = None) -> Decisions:
     kb = load_knowledge(settings.knowledge_dir)[PROGRAM]
-    analyzer = NarrativeAnalyzer(kb, get_embedder(settings.embedding_model_path), settings.prompts_dir, model)
+    # the passage model alone: it is what model.json holds (the sentence model is checked separately)
+    analyzer = NarrativeAnalyzer(
+        kb, get_embedder(settings.embedding_model_path), settings.prompts_dir, model, evidence=False
+    )
     shared = analyzer.shared
     out = Decisions({}, {}, {})
     for doc in docs if docs is not None else behaviour_texts():

@@ -78,3 +78,41 @@ def test_vocabulary_ties_go_to_the_spelling_whatever_the_order():
     # two places and a tie between bravo and kilo: the spelling decides, not the order of the texts
     assert select_vocabulary(texts, limit=2) == ["bravo", "delta"]
     assert select_vocabulary(list(reversed(texts)), limit=2) == ["bravo", "delta"]
+
+
+def test_the_sentence_model_trains_saves_and_loads_as_trained(tmp_path, monkeypatch, embedder):
+    """The fine-tuning pipeline end to end on a small slice (one epoch, one fold's worth of texts): the
+    weights saved are the ones the loader reads, and the loaded model scores sentences as the trained one
+    did. (The full run takes ~8 minutes on 2 cores, so the suite does not repeat it.)"""
+    import numpy as np
+    import torch
+
+    from app.mapping.evidence import EvidenceConfig, EvidenceModel, weights_digest
+    from evaluation import train_evidence as te
+
+    monkeypatch.setattr(te, "EPOCHS", 1)
+    texts = te.training_texts()[:40]
+    standards = [f"S{i}" for i in range(1, 11)]
+    network, tokenizer = te.fit(texts, standards, embedder.model_path, log=lambda _: None)
+    weights = tmp_path / "cpt.npz"
+    np.savez_compressed(weights, **{k: v.detach().numpy() for k, v in network.tuned_state().items()})
+    config = EvidenceConfig(
+        program="cpt",
+        standards=standards,
+        tuned_layers=te.TUNED_LAYERS,
+        max_tokens=te.MAX_TOKENS,
+        scale=te.SCALE,
+        demonstrated=0.5,
+        partial=0.3,
+        quote=0.3,
+        weights_sha256=weights_digest(weights),
+    )
+    loaded = EvidenceModel(config, weights, embedder.model_path)
+    sentences = texts[0].sentences
+    with torch.inference_mode():
+        trained = te.predict(network, tokenizer, sentences)
+    assert np.allclose(loaded.probabilities(sentences), trained, atol=1e-5)
+    # the lower layers are the bundled model's own, untouched by training
+    state = network.state_dict()
+    assert not any(k.startswith("encoder.encoder.layer.0.") for k in network.tuned_state())
+    assert "encoder.encoder.layer.0.attention.self.query.weight" in state

@@ -1,7 +1,11 @@
 """Map one narrative to every standard of a program: status, confidence, evidence, criteria, coaching.
 
-The text is split into units of about a paragraph (60-250 words, the length the model was trained on);
-each unit is scored against each standard, and a standard's verdict for the project is its best unit.
+A program with a trained sentence evidence model (``evidence.py``) is judged sentence by sentence: each
+sentence is scored for every standard at once, so a paragraph doing the work of several standards is
+credited with each, and a standard is demonstrated by a sentence that reports the author's own, done work
+(not a plan, not someone else's work watched). Any other program is judged by the standard-agnostic
+passage model: the text is split into units of about a paragraph (60-250 words), each unit is scored
+against each standard, and a standard's verdict for the project is its best unit.
 Narrative text is only ever embedded and pattern-matched: it is data, never instructions, and sentences
 that read as instructions to the checker are set aside and reported.
 """
@@ -17,10 +21,11 @@ from app.documents import Document, Segmented, segment
 from app.embeddings import Embedder
 from app.knowledge.schema import KnowledgeBase
 from app.mapping.classifier import MappingModel, load_model
+from app.mapping.evidence import EvidenceModel, load_evidence_model
 from app.mapping.features import UnitView, unit_features
-from app.mapping.models import Evidence, ProjectResult, StandardResult, Status
+from app.mapping.models import Basis, Evidence, ProjectResult, StandardResult, Status
 from app.mapping.prototypes import ProgramPrototypes, program_prototypes
-from app.mapping.signals import sentence_signals
+from app.mapping.signals import own_work, sentence_signals
 from app.templates import load_templates
 
 UNIT_MIN_WORDS = 60
@@ -114,7 +119,10 @@ class NarrativeAnalyzer:
         embedder: Embedder,
         prompts_dir: Path,
         model: MappingModel | None = None,
+        evidence: EvidenceModel | bool | None = True,
     ):
+        """``evidence``: the sentence model to use, True for the program's own (if it has one), or
+        False/None to judge with the passage model only (the earlier engine, kept as a baseline)."""
         if not kb.standards:
             raise AnalysisError(
                 f"{kb.program.short_name} has no standards to map narratives to "
@@ -127,6 +135,11 @@ class NarrativeAnalyzer:
         self.templates = load_templates(self.prompts_dir, "analysis")
         self.protos: ProgramPrototypes = program_prototypes(kb, embedder)
         self.shared = self.model.shared_for(kb.program.id)
+        if evidence is True:
+            evidence = load_evidence_model(kb.program.id, embedder.model_path)
+        if evidence and evidence.config.standards != self.protos.ids:
+            evidence = None  # trained on other standards (a program folder that reuses the id): not usable
+        self.evidence: EvidenceModel | None = evidence or None
 
     # --- scoring -------------------------------------------------------------------------------
     def standard_scores(self, vectors: np.ndarray) -> np.ndarray:
@@ -246,7 +259,13 @@ class NarrativeAnalyzer:
         return rows if len(rows) >= self.model.min_concrete_sentences else []
 
     def _suggestion(
-        self, s: int, status: Status, missing_criteria: list[str], paragraph: int | None, prep: _Prepared
+        self,
+        s: int,
+        status: Status,
+        missing_criteria: list[str],
+        paragraph: int | None,
+        prep: _Prepared,
+        basis: Basis | None = None,
     ) -> str | None:
         standard = self.protos.standards[s].standard
         criteria = "; ".join(c[0].lower() + c[1:].rstrip(".") for c in missing_criteria[:2])
@@ -257,7 +276,8 @@ class NarrativeAnalyzer:
             p = prep.seg.paragraphs[paragraph]
             opening = " ".join(prep.seg.text[p.start : p.end].split()[:6])
             where = self.templates["where"].format(number=paragraph + 1, opening=opening)
-        text = self.templates[status.value].format(
+        key = status.value if basis in (None, Basis.evidence, Basis.named, Basis.none) else basis.value
+        text = self.templates[key].format(
             title=standard.title, where=where, criteria=criteria or "the criteria listed for this standard"
         )
         if status is not Status.demonstrated and standard.weaknesses:
@@ -265,8 +285,7 @@ class NarrativeAnalyzer:
             text += self.templates["weakness"].format(weakness=weakness[0].lower() + weakness[1:])
         return text
 
-    def analyze(self, document: Document) -> ProjectResult:
-        prep = self.prepare(document.text)
+    def _warnings(self, document: Document, prep: _Prepared) -> list[str]:
         warnings: list[str] = []
         if document.notice:
             warnings.append(document.notice)
@@ -280,6 +299,14 @@ class NarrativeAnalyzer:
         words = _word_count(document.text)
         if words < 40:
             warnings.append(f"only {words} words: too short to show much; reviewers expect described work")
+        return warnings
+
+    def analyze(self, document: Document) -> ProjectResult:
+        prep = self.prepare(document.text)
+        if self.evidence is not None:
+            return self._analyze_sentences(document, prep)
+        warnings = self._warnings(document, prep)
+        words = _word_count(document.text)
         features = self.unit_matrix(prep)
         n_std = len(self.protos.standards)
         if len(features):
@@ -349,3 +376,88 @@ class NarrativeAnalyzer:
                 )
             )
         return ProjectResult(source=document.source, standards=results, warnings=warnings, words=words)
+
+    # --- the sentence-level engine ---------------------------------------------------------------
+    def _criteria_met(self, prep: _Prepared, s: int, rows: list[int]) -> list[str]:
+        standard = self.protos.standards[s].standard
+        met: list[str] = []
+        for row in rows:
+            for j in np.flatnonzero(prep.crit_sim[s][row] >= self.model.criterion_similarity):
+                cid = standard.criteria[int(j)].id
+                if cid not in met:
+                    met.append(cid)
+        return sorted(met, key=lambda cid: int(cid.split(".C")[1]))
+
+    def _analyze_sentences(self, document: Document, prep: _Prepared) -> ProjectResult:
+        """Statuses from the sentences that carry each standard's evidence (see the module docstring)."""
+        assert self.evidence is not None
+        config = self.evidence.config
+        texts = [prep.seg.sentences[i].text for i in prep.keep]
+        probs = self.evidence.probabilities(texts)
+        own = np.array(own_work(texts), dtype=bool)
+        planned = np.array([sentence_signals(t).planned for t in texts], dtype=bool)
+        named = prep.keyword.any(axis=0) if len(texts) else np.zeros(len(self.protos.standards), dtype=bool)
+        results = []
+        for s, proto in enumerate(self.protos.standards):
+            standard = proto.standard
+            p = probs[:, s] if len(texts) else np.zeros(0)
+            own_p = np.where(own, p, 0.0)
+            best_own = float(own_p.max()) if len(p) else 0.0
+            best_any = float(p.max()) if len(p) else 0.0
+            # quotes: own work first, strongest first; a plan or someone else's work is quoted only to
+            # show why the standard is not demonstrated
+            ranked = sorted(range(len(p)), key=lambda r: (-own_p[r], -p[r]))
+            quoted = [r for r in ranked if own[r] and p[r] >= config.quote]
+            if best_own >= config.demonstrated:
+                status, basis, confidence = Status.demonstrated, Basis.evidence, best_own
+            elif best_any >= config.demonstrated:
+                top = int(np.argmax(p))
+                basis = Basis.planned if planned[top] else Basis.others
+                status, confidence = Status.partial, best_any
+                quoted = [r for r in ranked if p[r] >= config.demonstrated and not own[r]][:1] + quoted
+            elif quoted:
+                status, basis = Status.partial, Basis.thin
+                confidence = max(0.5, 1 - best_own / config.demonstrated * 0.5)
+            elif best_any >= config.partial or named[s]:
+                status, basis = Status.partial, Basis.named
+                confidence = max(0.5, 1 - best_any)
+            else:
+                status, basis, confidence = Status.missing, Basis.none, 1 - best_any
+            met = self._criteria_met(prep, s, [r for r in quoted if own[r]]) if status is not Status.missing else []
+            unmet = [c.text for c in standard.criteria if c.id not in met]
+            if quoted:
+                order = np.argsort(-prep.crit_sim[s][quoted[0]], kind="stable")
+                unmet = [standard.criteria[int(j)].text for j in order if standard.criteria[int(j)].id not in met]
+            paragraph = None
+            if quoted:
+                paragraph = prep.seg.sentences[prep.keep[quoted[0]]].paragraph
+            elif status is Status.partial and prep.keyword[:, s].any():
+                paragraph = prep.seg.sentences[prep.keep[int(np.argmax(prep.keyword[:, s]))]].paragraph
+            evidence = []
+            if status is not Status.missing:
+                for row in quoted[:MAX_EVIDENCE]:
+                    sentence = prep.seg.sentences[prep.keep[row]]
+                    evidence.append(
+                        Evidence(
+                            text=sentence.text, start=sentence.start, end=sentence.end, strength=round(float(p[row]), 3)
+                        )
+                    )
+            results.append(
+                StandardResult(
+                    id=standard.id,
+                    title=standard.title,
+                    status=status,
+                    confidence=round(float(np.clip(confidence, 0, 1)), 3),
+                    evidence=evidence,
+                    criteria_met=met,
+                    suggestion=self._suggestion(s, status, unmet, paragraph, prep, basis),
+                    paragraph=paragraph if status is not Status.missing else None,
+                    basis=basis,
+                )
+            )
+        return ProjectResult(
+            source=document.source,
+            standards=results,
+            warnings=self._warnings(document, prep),
+            words=_word_count(document.text),
+        )

@@ -20,6 +20,17 @@ class Evidence(BaseModel):
     strength: float = Field(ge=0, le=1)
 
 
+class Basis(StrEnum):
+    """Why a standard has the status it has, in the words the suggestion uses."""
+
+    evidence = "evidence"  # described, own, done work
+    thin = "thin"  # some work described, not enough to count
+    planned = "planned"  # the work is planned, not reported as done
+    others = "others"  # the work described was done by someone else
+    named = "named"  # named or claimed, no work described
+    none = "none"  # nothing about it
+
+
 class StandardResult(BaseModel):
     id: str
     title: str
@@ -29,6 +40,7 @@ class StandardResult(BaseModel):
     criteria_met: list[str]
     suggestion: str | None
     paragraph: int | None = Field(default=None, description="Paragraph (0-based) the suggestion belongs to.")
+    basis: Basis | None = Field(default=None, description="Why this status (sentence-level engine only).")
 
 
 class ProjectResult(BaseModel):
@@ -77,6 +89,7 @@ class Analysis(BaseModel):
                             "evidence": [e.model_dump() for e in s.evidence],
                             "criteria_met": s.criteria_met,
                             "suggestion": s.suggestion,
+                            "basis": s.basis.value if s.basis else None,
                         }
                         for s in p.standards
                     ],

@@ -78,6 +78,45 @@ _ABSTRACT_ACTION = re.compile(
     re.IGNORECASE,
 )
 _WORD = re.compile(r"[A-Za-z][A-Za-z'-]+")
+# Work still to come: intentions, proposals, schedules. A plan agreed in the past ("we agreed the
+# figures would be checked in June") is reported work and is not matched: the pattern wants the
+# future or an intention in the narrator's own present.
+_PLANNED = re.compile(
+    r"\b(?:will|shall|won't|going to|plan(?:s|ning)? to|intends? to|intending to|aims? to|hopes? to|"
+    r"would like to|want(?:s)? to|wish to|expects? to|propose to|next steps?|next (?:year|quarter|month|phase)|"
+    r"in the future|(?:is|are|has been|have been) (?:scheduled|planned|proposed|due)|still to be|yet to|"
+    r"not yet|has not (?:yet )?been|have not (?:yet )?been|to be (?:done|run|held|measured|evaluated|tested))\b"
+    r"|'ll\b",
+    re.IGNORECASE,
+)
+# The narrator watching, attending or receiving someone else's work.
+_RECEIVED = re.compile(
+    r"\b(?:i|we)\s+(?:only\s+|just\s+|also\s+)?(?:attended|watched|sat in|listened|was told|were told|"
+    r"was shown|were shown|was given|were given|received|"
+    r"got (?:a|the|their|his|her) (?:report|results|findings|slides)|"
+    r"read (?:their|his|her|the consultant's)|was copied|were copied|was invited|were invited)\b"
+    r"|\b(?:told|showed|gave|handed|sent|presented)\s+(?:me|us)\b"
+    r"|\b(?:had already|already had)\s+(?:\w+\s+)?(?:run|done|completed|conducted|analy[sz]ed|surveyed|mapped|"
+    r"measured|tested|built|designed|collected|interviewed|identified)\b"
+    r"|\b(?:his|her|their|the consultant's|the vendor's|the auditor's) (?:analysis|findings|report|survey|"
+    r"study|data|recommendations|design|pilot|evaluation)\b",
+    re.IGNORECASE,
+)
+# A third party named as the doer: in a first-person narrative, their work is not the narrator's.
+_THIRD_PARTY = re.compile(
+    r"\b(?:the|a|an|our|my|their|an external|outside|another)\s+(?:external\s+|outside\s+|hired\s+|new\s+)?"
+    r"(?:consultants?|consultancy|vendor|contractor|agency|firm|auditors?|predecessor|colleague|boss|"
+    r"manager|director|hr (?:team|department)|it (?:team|department)|finance (?:team|department)|head office|"
+    r"corporate (?:team|office)|quality team|other team|analytics team|training department|"
+    r"university|researchers?)\b(?:\s+\w+){0,4}?\s+(?:had\s+)?(?:\w{3,}ed|ran|did|built|wrote|found|made|led|"
+    r"took|drew|set)\b",
+    re.IGNORECASE,
+)
+_CONTINUED = re.compile(r"\s*(?:he|she|they|his|her|their)\b", re.IGNORECASE)
+_FIRST_PERSON = re.compile(r"\b(?:i|we|my|our|me|us)\b", re.IGNORECASE)
+_FIRST_PERSON_DOER = re.compile(
+    rf"\b(?:i|we|my team|our team)\b(?:\s+\w+){{0,2}}?\s+(?:\w{{2,}}ed|{_IRREGULAR_PAST})\b", re.IGNORECASE
+)
 
 
 @dataclass(frozen=True)
@@ -89,6 +128,11 @@ class SentenceSignals:
     generic: bool
     injection: bool
     words: int
+    planned: bool = False
+    received: bool = False  # the narrator watched or was handed the work
+    third_party: bool = False  # someone else named as doing the work
+    first_person: bool = False
+    first_person_doer: bool = False
 
     @property
     def concreteness(self) -> float:
@@ -117,6 +161,11 @@ def sentence_signals(text: str) -> SentenceSignals:
         generic=bool(_GENERIC.search(text)),
         injection=bool(_INJECTION.search(text)),
         words=len(_WORD.findall(text)),
+        planned=bool(_PLANNED.search(text)),
+        received=bool(_RECEIVED.search(text)),
+        third_party=bool(_THIRD_PARTY.search(text)),
+        first_person=bool(_FIRST_PERSON.search(text)),
+        first_person_doer=bool(_FIRST_PERSON_DOER.search(text)),
     )
 
 
@@ -126,3 +175,18 @@ def keyword_pattern(keywords: list[str]) -> re.Pattern[str] | None:
     if not parts:
         return None
     return re.compile(r"\b(?:" + "|".join(sorted(parts, key=len, reverse=True)) + r")(?:s|es|d|ed)?\b", re.I)
+
+
+def own_work(sentences: list[str]) -> list[bool]:
+    """Which sentences report the author's own, done work: not a plan, and, in a text told in the first
+    person, not someone else's work the author watched or was handed. In a third-person case summary the
+    team described is the actor, so a third party named there is not set aside."""
+    signals = [sentence_signals(s) for s in sentences]
+    first_person = bool(signals) and sum(s.first_person for s in signals) / len(signals) >= 0.3
+    out: list[bool] = []
+    others = False  # the previous sentence told someone else's work: "She ..." goes on with it
+    for text, s in zip(sentences, signals, strict=True):
+        continued = others and bool(_CONTINUED.match(text)) and not s.first_person_doer
+        others = first_person and (s.received or (s.third_party and not s.first_person_doer) or continued)
+        out.append(not (s.planned or others))
+    return out

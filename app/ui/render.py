@@ -8,9 +8,16 @@ import html
 import pandas as pd
 import streamlit as st
 
-from app.mapping.models import Analysis, ProjectResult, Status
+from app.mapping.models import Analysis, Basis, ProjectResult, Status
 from app.reports.gap_report import escape_markdown, gaps_first
 
+# why a standard is only partial, when the engine knows (said next to the status, not only in the advice)
+BASIS_LABEL = {
+    Basis.planned: "planned, not reported as done",
+    Basis.others: "someone else's work",
+    Basis.thin: "some work described",
+    Basis.named: "named, no work described",
+}
 STATUS_LABEL = {
     Status.demonstrated: "✔ demonstrated",
     Status.partial: "◐ partial",
@@ -94,7 +101,8 @@ def standard_details(
     for result in gaps_first(project):
         about = [c for c in comments if c.standard_id == result.id]
         note = f" · {len(about)} comment{'s' if len(about) > 1 else ''}" if about else ""
-        label = f"{result.id} {result.title} — {STATUS_LABEL[result.status]} ({result.confidence:.2f}){note}"
+        why = f" · {BASIS_LABEL[result.basis]}" if result.basis in BASIS_LABEL else ""
+        label = f"{result.id} {result.title} — {STATUS_LABEL[result.status]}{why} ({result.confidence:.2f}){note}"
         with st.expander(label, expanded=bool(about)):
             for line in comment_lines(about):
                 st.info(line)

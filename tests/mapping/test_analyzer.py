@@ -61,15 +61,18 @@ def test_evaluation_described_without_the_keyword_is_demonstrated(cpt_settings):
 
 
 def test_too_little_described_work_caps_a_standard_at_partial(cpt_settings):
-    # the same model, asked for more work sentences than the passage has: S10 drops to partial, not missing
+    # the passage model (the engine of a program without a sentence model), asked for more work sentences
+    # than the passage has: S10 drops to partial, not missing
     from app.mapping.analyzer import NarrativeAnalyzer
 
-    analyzer = get_analyzer(cpt_settings, "cpt")
+    shipped = get_analyzer(cpt_settings, "cpt")
+    analyzer = NarrativeAnalyzer(shipped.kb, shipped.embedder, shipped.prompts_dir, evidence=False)
     strict = NarrativeAnalyzer(
-        analyzer.kb,
-        analyzer.embedder,
-        analyzer.prompts_dir,
-        analyzer.model.model_copy(update={"min_concrete_sentences": 99}),
+        shipped.kb,
+        shipped.embedder,
+        shipped.prompts_dir,
+        shipped.model.model_copy(update={"min_concrete_sentences": 99}),
+        evidence=False,
     )
     document = read_text_input(EVALUATION, "draft")
     assert statuses(analyzer.analyze(document))["S10"] is Status.demonstrated

@@ -1,0 +1,162 @@
+"""Which sentences carry a standard's evidence: the bundled MiniLM with its top layers fine-tuned on
+sentence labels, and one multi-label head (one output per standard).
+
+Trained by ``certprep train mapping`` (``evaluation/train_evidence.py``) from labelled sentences of the
+development data. A program gets this model only when one was trained for it; any other program is
+judged by the standard-agnostic passage model (``classifier.py``), so a program added as data still works.
+The weights of the fine-tuned layers ship in ``app/mapping/evidence/<program>.npz``; the lower layers are
+the bundled model's own, loaded from its folder (nothing is downloaded).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+from pydantic import BaseModel, Field
+
+EVIDENCE_DIR = Path(__file__).with_name("evidence")
+POSITION_FEATURES = 3
+
+
+class EvidenceModelError(RuntimeError):
+    pass
+
+
+class EvidenceConfig(BaseModel):
+    """What ``<program>.json`` holds next to the weights: how to read them and how to decide."""
+
+    program: str
+    standards: list[str]
+    tuned_layers: int = Field(ge=1, le=6, description="How many top encoder layers were fine-tuned.")
+    max_tokens: int = Field(ge=16, le=512)
+    scale: float = Field(description="The pooled, normalised sentence vector is multiplied by this.")
+    demonstrated: float = Field(ge=0, le=1, description="A done, own sentence this likely makes it demonstrated.")
+    partial: float = Field(ge=0, le=1, description="Any sentence this likely makes the standard at least partial.")
+    quote: float = Field(ge=0, le=1, description="A sentence this likely is quoted as evidence.")
+    weights_sha256: str
+    trained_on: dict = Field(default_factory=dict)
+
+
+def position_features(n: int) -> np.ndarray:
+    """(n, 3): where each sentence sits in the text; narratives mostly tell a project in its order."""
+    p = np.arange(n) / max(n - 1, 1)
+    return np.stack([p, p**2, (p - 0.5) ** 2 * 4], axis=1).astype(np.float32)
+
+
+def build_network(base_path: Path, n_standards: int, tuned_layers: int):
+    """The encoder (lower layers frozen) and the head; the same module trains and predicts."""
+    import torch
+    from transformers import AutoModel
+
+    class Network(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.encoder = AutoModel.from_pretrained(str(base_path), local_files_only=True)
+            self.head = torch.nn.Linear(self.encoder.config.hidden_size + POSITION_FEATURES, n_standards)
+            for p in self.encoder.embeddings.parameters():
+                p.requires_grad = False
+            for layer in self.encoder.encoder.layer[: len(self.encoder.encoder.layer) - tuned_layers]:
+                for p in layer.parameters():
+                    p.requires_grad = False
+
+        def forward(self, batch, positions, scale: float):
+            hidden = self.encoder(**batch).last_hidden_state
+            mask = batch["attention_mask"].unsqueeze(-1).to(hidden.dtype)
+            pooled = torch.nn.functional.normalize((hidden * mask).sum(1) / mask.sum(1), dim=-1)
+            return self.head(torch.cat([pooled * scale, positions], dim=1))
+
+        def tuned_state(self) -> dict:
+            """The parameters that differ from the bundled model: the tuned layers and the head."""
+            return {k: v for k, v in self.state_dict().items() if self._tuned(k)}
+
+        def _tuned(self, key: str) -> bool:
+            if key.startswith("head."):
+                return True
+            n = len(self.encoder.encoder.layer)
+            return any(key.startswith(f"encoder.encoder.layer.{i}.") for i in range(n - tuned_layers, n))
+
+    return Network()
+
+
+def weights_digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()[:16]
+
+
+class EvidenceModel:
+    """p(sentence carries evidence of the author's own, done work for standard s). Thread-safe."""
+
+    def __init__(self, config: EvidenceConfig, weights: Path, base_path: Path):
+        import torch
+
+        self.config = config
+        self._lock = threading.Lock()
+        self.network = build_network(base_path, len(config.standards), config.tuned_layers)
+        with np.load(weights) as data:
+            state = {k: torch.from_numpy(data[k].astype(np.float32)) for k in data.files}
+        missing = set(self.network.tuned_state()) - set(state)
+        if missing:
+            raise EvidenceModelError(f"{weights} lacks {sorted(missing)[:3]}: run `certprep train mapping`")
+        self.network.load_state_dict(state, strict=False)
+        self.network.eval()
+        from transformers import AutoTokenizer
+
+        self.tokenizer = AutoTokenizer.from_pretrained(str(base_path), local_files_only=True)
+
+    def probabilities(self, sentences: list[str], batch_size: int = 16) -> np.ndarray:
+        """(n_sentences, n_standards) in the config's standard order."""
+        import torch
+
+        if not sentences:
+            return np.zeros((0, len(self.config.standards)))
+        positions = torch.from_numpy(position_features(len(sentences)))
+        # shortest first: batches of alike length pad less
+        order = sorted(range(len(sentences)), key=lambda i: len(sentences[i]))
+        out = np.zeros((len(sentences), len(self.config.standards)))
+        with self._lock, torch.inference_mode():
+            for k in range(0, len(order), batch_size):
+                rows = order[k : k + batch_size]
+                batch = self.tokenizer(
+                    [sentences[i] for i in rows],
+                    padding=True,
+                    truncation=True,
+                    max_length=self.config.max_tokens,
+                    return_tensors="pt",
+                )
+                logits = self.network(batch, positions[rows], self.config.scale)
+                out[rows] = torch.sigmoid(logits).numpy()
+        return out
+
+
+def config_path(program: str, directory: Path = EVIDENCE_DIR) -> Path:
+    return directory / f"{program}.json"
+
+
+_lock = threading.Lock()
+
+
+@lru_cache(maxsize=8)
+def _load(program: str, directory: Path, base_path: Path) -> EvidenceModel | None:
+    path = config_path(program, directory)
+    if not path.exists():
+        return None
+    config = EvidenceConfig.model_validate(json.loads(path.read_text()))
+    weights = path.with_suffix(".npz")
+    if not weights.exists() or weights_digest(weights) != config.weights_sha256:
+        raise EvidenceModelError(f"{weights} is missing or not the one {path.name} was trained with")
+    return EvidenceModel(config, weights, base_path)
+
+
+def load_evidence_model(program: str, base_path: Path, directory: Path = EVIDENCE_DIR) -> EvidenceModel | None:
+    """The program's sentence model, or None when it has none (then the agnostic passage model decides)."""
+    with _lock:
+        return _load(program, Path(directory), Path(base_path))
+
+
+def forget_loaded() -> None:
+    """Drop loaded models, so a retrained one is read from disk."""
+    _load.cache_clear()

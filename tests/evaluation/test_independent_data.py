@@ -1,0 +1,42 @@
+"""The independent data is what the generalization claims rest on: every item is well formed, its sentence
+labels line up with the segmenter, its readers are kept, and training never reads the test authors."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from app.documents import segment
+from evaluation.independent_data import load_independent
+from evaluation.train_evidence import training_texts
+
+STANDARDS = {f"S{i}" for i in range(1, 11)}
+
+
+def test_every_item_is_labelled_sentence_by_sentence_and_by_three_readers_where_they_differed():
+    items = load_independent()
+    assert len(items) >= 250
+    for item in items:
+        assert len(item.sentences) == len(segment(item.text).sentences), item.id
+        assert set(item.labels) <= STANDARDS
+        for sid in STANDARDS:
+            writer, labeller = item.readers.writer.get(sid, "missing"), item.readers.labeller.get(sid, "missing")
+            if writer == labeller:
+                assert item.label(sid) == writer, f"{item.id} {sid}: agreed label not kept"
+                assert sid not in item.readers.adjudicator
+            else:
+                assert item.label(sid) == item.readers.adjudicator[sid], f"{item.id} {sid}: dispute not adjudicated"
+
+
+def test_dev_and_test_have_every_style_by_different_authors():
+    dev, test = load_independent("dev"), load_independent("test")
+    styles = {"case3p", "resume", "nonnative", "interleaved", "novocab", "hardneg", "projects"}
+    assert set(Counter(x.style for x in dev)) == styles == set(Counter(x.style for x in test))
+    assert not {x.author for x in dev} & {x.author for x in test}
+    assert all(x.author.startswith("A") for x in dev) and all(x.author.startswith("B-") for x in test)
+
+
+def test_training_reads_the_development_authors_and_never_the_test_ones():
+    ids = {t.id for t in training_texts()}
+    assert {x.id for x in load_independent("dev")} <= ids
+    assert not {x.id for x in load_independent("test")} & ids
+    assert not any(i.startswith("B-") for i in ids)
