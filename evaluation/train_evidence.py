@@ -23,11 +23,13 @@ import yaml
 from app.documents import segment
 from app.mapping.evidence import EVIDENCE_DIR, EvidenceConfig, build_network, position_features, weights_digest
 from app.mapping.signals import keyword_pattern, own_work
+from evaluation import write_result
 from evaluation.independent_data import load_independent
 from evaluation.mapping_data import DATA_DIR, load_passages
 
 PROGRAM = "cpt"
 SENTENCES = DATA_DIR / "mapping_sentences.yaml"
+OOF_RESULTS = Path(__file__).parent / "results" / "evidence_oof.json"
 TUNED_LAYERS = 2  # top-2 of 6 tuned: cross-validated AUC as high as tuning all six, at a third of the cost
 MAX_TOKENS = 96
 SCALE = 10.0
@@ -187,12 +189,17 @@ def train_evidence(settings, out_dir: Path = EVIDENCE_DIR, log=print) -> dict:
     authors = sorted({t.group for t in texts if t.group != "existing"})
     folds = np.array([fold_of(t, authors) for t in texts])
     scores: list[tuple | None] = [None] * len(texts)
+    oof: dict[str, list] = {}
     for k in range(FOLDS):
         log(f"fold {k + 1}/{FOLDS}: holding out {[a for a in authors if authors.index(a) % FOLDS == k]}")
         network, tokenizer = fit([t for t, f in zip(texts, folds, strict=True) if f != k], standards, base, log)
         for i in np.flatnonzero(folds == k):
             sentences = texts[i].sentences
-            scores[i] = decide_scores(predict(network, tokenizer, sentences), np.array(own_work(sentences)))
+            probabilities = predict(network, tokenizer, sentences)
+            scores[i] = decide_scores(probabilities, np.array(own_work(sentences)))
+            oof[texts[i].id] = np.round(probabilities, 4).tolist()
+    # kept so that decision rules can be compared on these out-of-fold numbers without fine-tuning again
+    write_result({"folds": FOLDS, "standards": standards, "probabilities": oof}, OOF_RESULTS, indent=None)
     patterns = [keyword_pattern(s.keywords) for s in kb.standards]
     named = np.array([[bool(p and p.search(" ".join(t.sentences))) for p in patterns] for t in texts])
     thresholds = choose_thresholds(texts, standards, scores, named)

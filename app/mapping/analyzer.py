@@ -410,11 +410,12 @@ class NarrativeAnalyzer:
             quoted = [r for r in ranked if own[r] and p[r] >= config.quote]
             if best_own >= config.demonstrated:
                 status, basis, confidence = Status.demonstrated, Basis.evidence, best_own
-            elif best_any >= config.demonstrated:
+            elif best_any >= config.partial and not own[int(np.argmax(p))]:
+                # the standard's strongest sentence is a plan or someone else's work: say so, and quote it
                 top = int(np.argmax(p))
                 basis = Basis.planned if planned[top] else Basis.others
-                status, confidence = Status.partial, best_any
-                quoted = [r for r in ranked if p[r] >= config.demonstrated and not own[r]][:1] + quoted
+                status, confidence = Status.partial, max(0.5, best_any)
+                quoted = [top, *quoted]
             elif quoted:
                 status, basis = Status.partial, Basis.thin
                 confidence = max(0.5, 1 - best_own / config.demonstrated * 0.5)

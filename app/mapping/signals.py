@@ -98,8 +98,9 @@ _RECEIVED = re.compile(
     r"|\b(?:told|showed|gave|handed|sent|presented)\s+(?:me|us)\b"
     r"|\b(?:had already|already had)\s+(?:\w+\s+)?(?:run|done|completed|conducted|analy[sz]ed|surveyed|mapped|"
     r"measured|tested|built|designed|collected|interviewed|identified)\b"
-    r"|\b(?:his|her|their|the consultant's|the vendor's|the auditor's) (?:analysis|findings|report|survey|"
-    r"study|data|recommendations|design|pilot|evaluation)\b",
+    r"|(?<!our )(?<!my )\b(?!(?:our|my)\b)\w+'s (?:[\w-]+ ){0,2}(?:evaluation|analysis|survey|study|audit|review|"
+    r"report|"
+    r"findings) (?:showed|found|revealed|concluded|said)\b",
     re.IGNORECASE,
 )
 # A third party named as the doer: in a first-person narrative, their work is not the narrator's.
