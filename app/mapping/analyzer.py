@@ -302,9 +302,9 @@ class NarrativeAnalyzer:
         return warnings
 
     def analyze(self, document: Document) -> ProjectResult:
-        prep = self.prepare(document.text)
         if self.evidence is not None:
-            return self._analyze_sentences(document, prep)
+            return self._analyze_sentences(document, *self._prepare_sentences(document.text))
+        prep = self.prepare(document.text)
         warnings = self._warnings(document, prep)
         words = _word_count(document.text)
         features = self.unit_matrix(prep)
@@ -388,12 +388,45 @@ class NarrativeAnalyzer:
                     met.append(cid)
         return sorted(met, key=lambda cid: int(cid.split(".C")[1]))
 
-    def _analyze_sentences(self, document: Document, prep: _Prepared) -> ProjectResult:
+    def _prepare_sentences(self, text: str) -> tuple[_Prepared, np.ndarray]:
+        """What the sentence engine needs: the evidence model's scores for every sentence and the bundled
+        model's sentence vectors (to match quotes to criteria), from one pass through the model."""
+        assert self.evidence is not None
+        seg = segment(text)
+        signals = [sentence_signals(s.text) for s in seg.sentences]
+        keep = [i for i, s in enumerate(signals) if not s.injection]
+        texts = [seg.sentences[i].text for i in keep]
+        # one pass: the evidence scores, and the bundled model's vectors for matching criteria
+        probs, vectors = self.evidence.score(texts, batch_size=SENTENCE_BATCH)
+        n_std = len(self.protos.standards)
+        crit_sim = [vectors @ proto.vectors[proto.criterion_rows].T for proto in self.protos.standards]
+        keyword = np.array(
+            [[bool(p.keywords is not None and p.keywords.search(t)) for p in self.protos.standards] for t in texts],
+            dtype=bool,
+        ).reshape(len(texts), n_std)
+        empty = np.zeros((0, n_std))
+        prep = _Prepared(
+            seg=seg,
+            keep=keep,
+            sim=np.zeros((len(keep), n_std)),
+            crit_sim=crit_sim,
+            conc=np.array([signals[i].concreteness for i in keep], dtype=np.float64),
+            generic=np.array([signals[i].generic for i in keep], dtype=bool),
+            keyword=keyword,
+            units=[],
+            unit_sim=empty,
+            unit_head=empty,
+            unit_words=empty,
+            unit_vecs=np.zeros((0, 1)),
+            injected=[i for i, s in enumerate(signals) if s.injection],
+        )
+        return prep, probs
+
+    def _analyze_sentences(self, document: Document, prep: _Prepared, probs: np.ndarray) -> ProjectResult:
         """Statuses from the sentences that carry each standard's evidence (see the module docstring)."""
         assert self.evidence is not None
         config = self.evidence.config
         texts = [prep.seg.sentences[i].text for i in prep.keep]
-        probs = self.evidence.probabilities(texts)
         own = np.array(own_work(texts), dtype=bool)
         planned = np.array([sentence_signals(t).planned for t in texts], dtype=bool)
         named = prep.keyword.any(axis=0) if len(texts) else np.zeros(len(self.protos.standards), dtype=bool)

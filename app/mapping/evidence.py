@@ -98,6 +98,13 @@ class EvidenceModel:
         self.network = build_network(base_path, len(config.standards), config.tuned_layers)
         with np.load(weights) as data:
             state = {k: torch.from_numpy(data[k].astype(np.float32)) for k in data.files}
+        import copy
+
+        # the bundled model's own top layers, kept before the tuned ones replace them: the sentence vectors
+        # the knowledge base's criteria are matched against come from the same pass (the lower layers are
+        # shared), so a narrative is not run through the model twice
+        layers = self.network.encoder.encoder.layer
+        self._base_top = [copy.deepcopy(layer) for layer in layers[len(layers) - config.tuned_layers :]]
         missing = set(self.network.tuned_state()) - set(state)
         if missing:
             raise EvidenceModelError(f"{weights} lacks {sorted(missing)[:3]}: run `certprep train mapping`")
@@ -109,27 +116,51 @@ class EvidenceModel:
 
     def probabilities(self, sentences: list[str], batch_size: int = 16) -> np.ndarray:
         """(n_sentences, n_standards) in the config's standard order."""
+        return self.score(sentences, batch_size)[0]
+
+    def score(self, sentences: list[str], batch_size: int = 16) -> tuple[np.ndarray, np.ndarray]:
+        """The probabilities, and each sentence's vector from the bundled model (mean-pooled, normalised:
+        what the embedder gives, computed on the shared lower layers)."""
         import torch
 
+        dim = self.network.encoder.config.hidden_size
         if not sentences:
-            return np.zeros((0, len(self.config.standards)))
+            return np.zeros((0, len(self.config.standards))), np.zeros((0, dim), dtype=np.float32)
         positions = torch.from_numpy(position_features(len(sentences)))
         # shortest first: batches of alike length pad less
         order = sorted(range(len(sentences)), key=lambda i: len(sentences[i]))
         out = np.zeros((len(sentences), len(self.config.standards)))
+        vectors = np.zeros((len(sentences), dim), dtype=np.float32)
+        first_tuned = self.network.encoder.encoder.layer[-self.config.tuned_layers]
+        captured: dict = {}
+
+        def keep_inputs(_module, args, kwargs):
+            captured["args"], captured["kwargs"] = args, kwargs
+
         with self._lock, torch.inference_mode():
-            for k in range(0, len(order), batch_size):
-                rows = order[k : k + batch_size]
-                batch = self.tokenizer(
-                    [sentences[i] for i in rows],
-                    padding=True,
-                    truncation=True,
-                    max_length=self.config.max_tokens,
-                    return_tensors="pt",
-                )
-                logits = self.network(batch, positions[rows], self.config.scale)
-                out[rows] = torch.sigmoid(logits).numpy()
-        return out
+            hook = first_tuned.register_forward_pre_hook(keep_inputs, with_kwargs=True)
+            try:
+                for k in range(0, len(order), batch_size):
+                    rows = order[k : k + batch_size]
+                    batch = self.tokenizer(
+                        [sentences[i] for i in rows],
+                        padding=True,
+                        truncation=True,
+                        max_length=self.config.max_tokens,
+                        return_tensors="pt",
+                    )
+                    logits = self.network(batch, positions[rows], self.config.scale)
+                    out[rows] = torch.sigmoid(logits).numpy()
+                    hidden, rest = captured["args"][0], captured["args"][1:]
+                    for layer in self._base_top:
+                        hidden = layer(hidden, *rest, **captured["kwargs"])
+                        hidden = hidden[0] if isinstance(hidden, tuple) else hidden
+                    mask = batch["attention_mask"].unsqueeze(-1).to(hidden.dtype)
+                    pooled = torch.nn.functional.normalize((hidden * mask).sum(1) / mask.sum(1), dim=-1)
+                    vectors[rows] = pooled.numpy()
+            finally:
+                hook.remove()
+        return out, vectors
 
 
 def config_path(program: str, directory: Path = EVIDENCE_DIR) -> Path:
