@@ -12,6 +12,13 @@ from pathlib import Path
 from pydantic import BaseModel
 
 DEFAULT_MAX_BYTES = 2 * 1024 * 1024
+# What a file may *expand* to, not only its size: a 1 MB .docx can hold 400 MB of XML, and a 2 MB PDF
+# thousands of pages; either stalled a shared server for minutes. A project narrative is a few thousand
+# words, so these leave ample room for a real one.
+MAX_DOCX_UNCOMPRESSED = 25 * 1024 * 1024  # all parts of the package together
+MAX_DOCX_RATIO = 100  # uncompressed / compressed of any part (text XML is typically 3-10)
+MAX_PDF_PAGES = 300
+MAX_TEXT_CHARS = 400_000  # about 60,000 words
 TEXT_SUFFIXES = {".txt", ".md", ".markdown", ".text", ""}
 SUPPORTED = ".txt, .md, .docx, .pdf"
 
@@ -52,6 +59,18 @@ def _docx_text(data: bytes, source: str) -> str:
     from docx import Document as DocxDocument
 
     try:
+        parts = zipfile.ZipFile(io.BytesIO(data)).infolist()
+    except zipfile.BadZipFile as exc:
+        raise DocumentError(f"{source}: not a readable .docx file (corrupt or not Word format)") from exc
+    expanded = sum(p.file_size for p in parts)
+    if expanded > MAX_DOCX_UNCOMPRESSED or any(
+        p.file_size > MAX_DOCX_RATIO * max(p.compress_size, 1024) for p in parts
+    ):
+        raise DocumentError(
+            f"{source}: the .docx expands to {_size(expanded)}, far more than a narrative needs "
+            f"(limit {_size(MAX_DOCX_UNCOMPRESSED)}, {MAX_DOCX_RATIO}x per part); save it again or paste the text"
+        )
+    try:
         doc = DocxDocument(io.BytesIO(data))
     except (zipfile.BadZipFile, KeyError, ValueError) as exc:
         raise DocumentError(f"{source}: not a readable .docx file (corrupt or not Word format)") from exc
@@ -87,7 +106,17 @@ def _pdf_text(data: bytes, source: str) -> str:
                 raise
             except Exception as exc:
                 raise DocumentError(f"{source}: the PDF is password-protected; save an unprotected copy") from exc
-        pages = [page.extract_text() or "" for page in reader.pages]
+        if len(reader.pages) > MAX_PDF_PAGES:
+            raise DocumentError(
+                f"{source}: the PDF has {len(reader.pages):,} pages, more than a narrative needs "
+                f"(limit {MAX_PDF_PAGES}); export only the project pages"
+            )
+        pages, chars = [], 0
+        for page in reader.pages:
+            pages.append(page.extract_text() or "")
+            chars += len(pages[-1])
+            if chars > MAX_TEXT_CHARS:
+                break  # reported below with the other formats
     except DocumentError:
         raise
     except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, OSError) as exc:
@@ -123,6 +152,11 @@ def read_bytes(data: bytes, name: str, max_bytes: int = DEFAULT_MAX_BYTES) -> Do
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     if not text.strip():
         raise DocumentError(f"{source}: the file is empty (no text to analyse)")
+    if len(text) > MAX_TEXT_CHARS:
+        raise DocumentError(
+            f"{source}: over {MAX_TEXT_CHARS:,} characters of text, far more than a project narrative; "
+            "split it into one file per project"
+        )
     return Document(source=source, text=text, notice=notice)
 
 
@@ -156,4 +190,9 @@ def read_text_input(text: str, source: str = "pasted text") -> Document:
     """Pasted text, checked like a file."""
     if not text or not text.strip():
         raise DocumentError(f"{source}: the text is empty (nothing to analyse)")
+    if len(text) > MAX_TEXT_CHARS:
+        raise DocumentError(
+            f"{source}: over {MAX_TEXT_CHARS:,} characters of text, far more than a project narrative; "
+            "split it into one text per project"
+        )
     return Document(source=source, text=text.replace("\r\n", "\n").replace("\r", "\n"))

@@ -7,6 +7,7 @@ import io
 import pytest
 
 from app.documents import DocumentError, read_bytes, read_document, read_text_input
+from app.documents.readers import DEFAULT_MAX_BYTES, MAX_PDF_PAGES, MAX_TEXT_CHARS
 
 
 def make_pdf(text: str) -> bytes:
@@ -144,3 +145,39 @@ def test_missing_file_folder_and_stdin(tmp_path):
 def test_pasted_text_must_not_be_blank():
     with pytest.raises(DocumentError, match="the text is empty"):
         read_text_input("  \n ")
+
+
+def test_a_docx_that_expands_far_beyond_its_size_is_refused_before_it_is_parsed():
+    """A decompression bomb under the upload limit (issue 20): refused from the zip's directory, without
+    inflating it."""
+    import zipfile
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("[Content_Types].xml", "<Types/>")
+        z.writestr("word/document.xml", "<w:t>" + "a" * (60 * 1024 * 1024) + "</w:t>")
+    data = out.getvalue()
+    assert len(data) < DEFAULT_MAX_BYTES  # it passes the upload limit ...
+    with pytest.raises(DocumentError, match=r"bomb\.docx: the \.docx expands to 60\.0 MB"):
+        read_bytes(data, "bomb.docx")  # ... and is stopped by what it expands to
+
+
+def test_a_pdf_with_thousands_of_pages_is_refused():
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    for _ in range(MAX_PDF_PAGES + 1):
+        writer.add_blank_page(width=72, height=72)
+    out = io.BytesIO()
+    writer.write(out)
+    with pytest.raises(DocumentError, match=rf"pages\.pdf: the PDF has {MAX_PDF_PAGES + 1:,} pages"):
+        read_bytes(out.getvalue(), "pages.pdf")
+
+
+def test_text_far_longer_than_a_narrative_is_refused_with_what_to_do():
+    long = "We measured the defects again. " * (MAX_TEXT_CHARS // 30)
+    with pytest.raises(DocumentError, match="split it into one"):
+        read_bytes(long.encode(), "all-projects.txt")
+    with pytest.raises(DocumentError, match="split it into one"):
+        read_text_input(long)
+    assert read_text_input(long[: MAX_TEXT_CHARS - 100]).text.startswith("We measured")
