@@ -88,6 +88,12 @@ def comment_lines(comments: list) -> list[str]:
     return [f":material/comment: **{literal(c.author)}** ({c.created_at[:10]}): {literal(c.text)}" for c in comments]
 
 
+def status_label(result) -> str:
+    """The status, and why a partial one is partial when the engine says (planned, someone else's...)."""
+    why = f" · {BASIS_LABEL[result.basis]}" if result.basis in BASIS_LABEL else ""
+    return f"{STATUS_LABEL[result.status]}{why}"
+
+
 def standard_details(
     project: ProjectResult,
     text: str | None,
@@ -101,8 +107,7 @@ def standard_details(
     for result in gaps_first(project):
         about = [c for c in comments if c.standard_id == result.id]
         note = f" · {len(about)} comment{'s' if len(about) > 1 else ''}" if about else ""
-        why = f" · {BASIS_LABEL[result.basis]}" if result.basis in BASIS_LABEL else ""
-        label = f"{result.id} {result.title} — {STATUS_LABEL[result.status]}{why} ({result.confidence:.2f}){note}"
+        label = f"{result.id} {result.title} — {status_label(result)} ({result.confidence:.2f}){note}"
         with st.expander(label, expanded=bool(about)):
             for line in comment_lines(about):
                 st.info(line)

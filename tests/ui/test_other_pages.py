@@ -156,3 +156,22 @@ def test_cpo_chart_and_checklist_count_the_degree_once(ui_settings, db):
     assert "plus 105 substitute hours (the bachelor degree adds 75; other substitute hours add 30)" in captions
     # the categories are a choice list with readable names, degree excluded (it comes from education)
     assert "continuing education or ceus" in " ".join(m.value for m in at.markdown).lower()
+
+
+def test_the_mentor_sees_why_a_standard_is_only_partial():
+    """The reason the engine gives (planned, someone else's work) is beside the status for the mentor too."""
+    from app.mapping.models import Basis, StandardResult, Status
+    from app.ui.render import status_label
+
+    planned = StandardResult(
+        id="S10",
+        title="Evaluate",
+        status=Status.partial,
+        confidence=0.9,
+        evidence=[],
+        criteria_met=[],
+        suggestion=None,
+        basis=Basis.planned,
+    )
+    assert status_label(planned).endswith("partial · planned, not reported as done")
+    assert "·" not in status_label(planned.model_copy(update={"status": Status.missing, "basis": Basis.none}))

@@ -13,7 +13,7 @@ from app.storage import DraftStatus, StorageError
 from app.ui import resources
 from app.ui.context import sidebar
 from app.ui.exports import gap_report_downloads
-from app.ui.render import STATUS_LABEL, literal
+from app.ui.render import literal, status_label
 
 
 def page() -> None:
@@ -46,7 +46,7 @@ def page() -> None:
     comments = ctx.storage.comments(draft.id)
     st.subheader("Standards, gaps first")
     for standard in gaps_first(result):
-        with st.expander(f"{standard.id} {standard.title} — {STATUS_LABEL[standard.status]}"):
+        with st.expander(f"{standard.id} {standard.title} — {status_label(standard)}"):
             for ev in standard.evidence:
                 st.markdown(f"> {literal(ev.text)}")
             if standard.id in questions:
