@@ -17,8 +17,6 @@ from __future__ import annotations
 
 import json
 import platform
-import statistics
-import time
 from pathlib import Path
 
 import numpy as np
@@ -30,7 +28,8 @@ from app.mapping.analyzer import NarrativeAnalyzer
 from app.mapping.service import get_analyzer
 from evaluation import write_result
 from evaluation.independent_data import IndependentItem, load_independent
-from evaluation.mapping import _cosine_best, _cpus, _tune_cosine
+from evaluation.mapping import _cosine_best, _cpus, _tune_cosine, time_analyses
+from evaluation.mapping import prf as mapping_prf
 from evaluation.mapping_data import Passage, load_passages
 
 RESULTS = Path(__file__).parent / "results" / "generalization.json"
@@ -39,11 +38,8 @@ HARD = ("keyword_only", "planned", "someone_else", "off_topic")
 
 
 def prf(pred: np.ndarray, gold: np.ndarray) -> dict:
-    tp, fp, fn = int((pred & gold).sum()), int((pred & ~gold).sum()), int((~pred & gold).sum())
-    precision = tp / (tp + fp) if tp + fp else (1.0 if not fn else 0.0)
-    recall = tp / (tp + fn) if tp + fn else 1.0
-    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-    return {"precision": round(precision, 4), "recall": round(recall, 4), "f1": round(f1, 4), "support": tp + fn}
+    """The mapping eval's precision / recall / F1, on boolean arrays."""
+    return mapping_prf(pred.tolist(), gold.tolist())
 
 
 def macro(pred: np.ndarray, gold: np.ndarray, ids: list[str]) -> dict:
@@ -150,22 +146,6 @@ def report(items: list[IndependentItem], predictions: dict[str, np.ndarray], ids
     return out
 
 
-def warm_latency(analyzer: NarrativeAnalyzer, texts: list[str], repeats: int = 3) -> dict:
-    analyzer.analyze(Document(source="warm-up", text=texts[0]))
-    seconds = []
-    for _ in range(repeats):
-        for text in texts:
-            started = time.perf_counter()
-            analyzer.analyze(Document(source="bench", text=text))
-            seconds.append(time.perf_counter() - started)
-    return {
-        "texts": len(texts),
-        "words": [len(t.split()) for t in texts],
-        "median_s": round(statistics.median(seconds), 4),
-        "max_s": round(max(seconds), 4),
-    }
-
-
 def evaluate(settings: Settings, previous: dict | None = None) -> dict:
     sentence = get_analyzer(settings, PROGRAM)
     if sentence.evidence is None:
@@ -201,8 +181,8 @@ def evaluate(settings: Settings, previous: dict | None = None) -> dict:
         "cosine_threshold_tuned_on_train": threshold,
         "existing_test_split": existing,
         "reader_agreement": {"dev": agreement(dev, ids), "test": agreement(test, ids)},
-        "latency_project_narratives": warm_latency(sentence, projects),
-        "latency_project_narratives_passage_engine": warm_latency(passage, projects),
+        "latency_project_narratives": time_analyses(sentence, projects, repeats=3),
+        "latency_project_narratives_passage_engine": time_analyses(passage, projects, repeats=3),
         "machine": {"python": platform.python_version(), "cpus": _cpus()},
         "loso_dev": (previous or {}).get("loso_dev"),
     }

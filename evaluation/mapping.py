@@ -165,7 +165,11 @@ def _by_batch(ids: list[str], test: list[Passage], predicted: dict[str, list[set
 def warm_latency(analyzer, projects, repeats: int, digits: int = 4) -> dict:
     """Seconds per analysis of several ~900-word narratives in one process, model and prototypes loaded
     (the issue's latency target; the mapping eval and `make bench` both measure it this way)."""
-    texts = _long_narratives(projects)
+    return time_analyses(analyzer, _long_narratives(projects), repeats, digits)
+
+
+def time_analyses(analyzer, texts: list[str], repeats: int, digits: int = 4) -> dict:
+    """Seconds per warm analysis of each text, after one analysis to warm up."""
     analyzer.analyze(Document(source="warm-up", text=texts[0]))
     seconds = []
     for _ in range(repeats):

@@ -12,7 +12,7 @@ that read as instructions to the checker are set aside and reported.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -25,7 +25,7 @@ from app.mapping.evidence import EvidenceModel, load_evidence_model
 from app.mapping.features import UnitView, unit_features
 from app.mapping.models import Basis, Evidence, ProjectResult, StandardResult, Status
 from app.mapping.prototypes import ProgramPrototypes, program_prototypes
-from app.mapping.signals import own_work, sentence_signals
+from app.mapping.signals import SentenceSignals, own_work, sentence_signals
 from app.templates import load_templates
 
 UNIT_MIN_WORDS = 60
@@ -56,6 +56,7 @@ class _Prepared:
     unit_words: np.ndarray  # (n_units, n_std): the per-standard word heads' probabilities
     unit_vecs: np.ndarray  # (n_units, dim)
     injected: list[int]
+    signals: list[SentenceSignals] = field(default_factory=list)  # of the kept sentences (sentence engine)
 
 
 def _word_count(text: str) -> int:
@@ -317,8 +318,7 @@ class NarrativeAnalyzer:
         else:
             p_dem = p_pres = np.zeros((1, n_std))
         results = []
-        for s, proto in enumerate(self.protos.standards):
-            standard = proto.standard
+        for s in range(n_std):
             best_unit = int(p_dem[:, s].argmax())
             d, p = float(p_dem[:, s].max()), float(p_pres[:, s].max())
             evidence = self._evidence(prep, s)
@@ -338,43 +338,15 @@ class NarrativeAnalyzer:
             else:
                 status = Status.missing
                 confidence = 1 - p
-            met: list[str] = []
-            if status is not Status.missing:
-                for row in concrete:
-                    scores = prep.crit_sim[s][row]
-                    for j in np.flatnonzero(scores >= self.model.criterion_similarity):
-                        cid = standard.criteria[int(j)].id
-                        if cid not in met:
-                            met.append(cid)
-                met.sort(key=lambda cid: int(cid.split(".C")[1]))
-            unmet = [c.text for c in standard.criteria if c.id not in met]
-            if status is not Status.missing and evidence:
-                # the criteria nearest to what the text already says are the easiest to add
-                row = evidence[0][0]
-                order = np.argsort(-prep.crit_sim[s][row], kind="stable")
-                unmet = [standard.criteria[int(j)].text for j in order if standard.criteria[int(j)].id not in met]
+            met = self._criteria_met(prep, s, concrete) if status is not Status.missing else []
+            unmet = self._unmet(prep, s, met, evidence[0][0] if status is not Status.missing and evidence else None)
             paragraph = None
             if evidence:
                 paragraph = prep.seg.sentences[prep.keep[evidence[0][0]]].paragraph
             elif prep.units and status is not Status.missing:
                 paragraph = prep.seg.sentences[prep.keep[prep.units[best_unit][0]]].paragraph
-            quotes = []
             shown = evidence[:MAX_EVIDENCE] if status is not Status.missing else []
-            for row, strength in shown:
-                sentence = prep.seg.sentences[prep.keep[row]]
-                quotes.append(Evidence(text=sentence.text, start=sentence.start, end=sentence.end, strength=strength))
-            results.append(
-                StandardResult(
-                    id=standard.id,
-                    title=standard.title,
-                    status=status,
-                    confidence=round(float(np.clip(confidence, 0, 1)), 3),
-                    evidence=quotes,
-                    criteria_met=met,
-                    suggestion=self._suggestion(s, status, unmet, paragraph, prep),
-                    paragraph=paragraph if status is not Status.missing else None,
-                )
-            )
+            results.append(self._result(prep, s, status, confidence, shown, met, unmet, paragraph))
         return ProjectResult(source=document.source, standards=results, warnings=warnings, words=words)
 
     # --- the sentence-level engine ---------------------------------------------------------------
@@ -387,6 +359,46 @@ class NarrativeAnalyzer:
                 if cid not in met:
                     met.append(cid)
         return sorted(met, key=lambda cid: int(cid.split(".C")[1]))
+
+    def _unmet(self, prep: _Prepared, s: int, met: list[str], nearest_to: int | None) -> list[str]:
+        """Criteria not met; when a sentence is quoted, those nearest to it first (the easiest to add)."""
+        criteria = self.protos.standards[s].standard.criteria
+        if nearest_to is None:
+            return [c.text for c in criteria if c.id not in met]
+        order = np.argsort(-prep.crit_sim[s][nearest_to], kind="stable")
+        return [criteria[int(j)].text for j in order if criteria[int(j)].id not in met]
+
+    def _result(
+        self,
+        prep: _Prepared,
+        s: int,
+        status: Status,
+        confidence: float,
+        shown: list[tuple[int, float]],
+        met: list[str],
+        unmet: list[str],
+        paragraph: int | None,
+        basis: Basis | None = None,
+    ) -> StandardResult:
+        """One standard's result, the same for both engines: quotes located in the text, advice in words."""
+        standard = self.protos.standards[s].standard
+        quotes = []
+        for row, strength in shown:
+            sentence = prep.seg.sentences[prep.keep[row]]
+            quotes.append(
+                Evidence(text=sentence.text, start=sentence.start, end=sentence.end, strength=round(strength, 3))
+            )
+        return StandardResult(
+            id=standard.id,
+            title=standard.title,
+            status=status,
+            confidence=round(float(np.clip(confidence, 0, 1)), 3),
+            evidence=quotes,
+            criteria_met=met,
+            suggestion=self._suggestion(s, status, unmet, paragraph, prep, basis),
+            paragraph=paragraph if status is not Status.missing else None,
+            basis=basis,
+        )
 
     def _prepare_sentences(self, text: str) -> tuple[_Prepared, np.ndarray]:
         """What the sentence engine needs: the evidence model's scores for every sentence and the bundled
@@ -419,6 +431,7 @@ class NarrativeAnalyzer:
             unit_words=empty,
             unit_vecs=np.zeros((0, 1)),
             injected=[i for i, s in enumerate(signals) if s.injection],
+            signals=[signals[i] for i in keep],
         )
         return prep, probs
 
@@ -427,12 +440,11 @@ class NarrativeAnalyzer:
         assert self.evidence is not None
         config = self.evidence.config
         texts = [prep.seg.sentences[i].text for i in prep.keep]
-        own = np.array(own_work(texts), dtype=bool)
-        planned = np.array([sentence_signals(t).planned for t in texts], dtype=bool)
+        own = np.array(own_work(texts, prep.signals), dtype=bool)
+        planned = np.array([signal.planned for signal in prep.signals], dtype=bool)
         named = prep.keyword.any(axis=0) if len(texts) else np.zeros(len(self.protos.standards), dtype=bool)
         results = []
-        for s, proto in enumerate(self.protos.standards):
-            standard = proto.standard
+        for s in range(len(self.protos.standards)):
             p = probs[:, s] if len(texts) else np.zeros(0)
             own_p = np.where(own, p, 0.0)
             best_own = float(own_p.max()) if len(p) else 0.0
@@ -458,37 +470,14 @@ class NarrativeAnalyzer:
             else:
                 status, basis, confidence = Status.missing, Basis.none, 1 - best_any
             met = self._criteria_met(prep, s, [r for r in quoted if own[r]]) if status is not Status.missing else []
-            unmet = [c.text for c in standard.criteria if c.id not in met]
-            if quoted:
-                order = np.argsort(-prep.crit_sim[s][quoted[0]], kind="stable")
-                unmet = [standard.criteria[int(j)].text for j in order if standard.criteria[int(j)].id not in met]
+            unmet = self._unmet(prep, s, met, quoted[0] if quoted else None)
             paragraph = None
             if quoted:
                 paragraph = prep.seg.sentences[prep.keep[quoted[0]]].paragraph
             elif status is Status.partial and prep.keyword[:, s].any():
                 paragraph = prep.seg.sentences[prep.keep[int(np.argmax(prep.keyword[:, s]))]].paragraph
-            evidence = []
-            if status is not Status.missing:
-                for row in quoted[:MAX_EVIDENCE]:
-                    sentence = prep.seg.sentences[prep.keep[row]]
-                    evidence.append(
-                        Evidence(
-                            text=sentence.text, start=sentence.start, end=sentence.end, strength=round(float(p[row]), 3)
-                        )
-                    )
-            results.append(
-                StandardResult(
-                    id=standard.id,
-                    title=standard.title,
-                    status=status,
-                    confidence=round(float(np.clip(confidence, 0, 1)), 3),
-                    evidence=evidence,
-                    criteria_met=met,
-                    suggestion=self._suggestion(s, status, unmet, paragraph, prep, basis),
-                    paragraph=paragraph if status is not Status.missing else None,
-                    basis=basis,
-                )
-            )
+            shown = [(row, float(p[row])) for row in quoted[:MAX_EVIDENCE]] if status is not Status.missing else []
+            results.append(self._result(prep, s, status, confidence, shown, met, unmet, paragraph, basis))
         return ProjectResult(
             source=document.source,
             standards=results,

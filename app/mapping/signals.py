@@ -178,11 +178,13 @@ def keyword_pattern(keywords: list[str]) -> re.Pattern[str] | None:
     return re.compile(r"\b(?:" + "|".join(sorted(parts, key=len, reverse=True)) + r")(?:s|es|d|ed)?\b", re.I)
 
 
-def own_work(sentences: list[str]) -> list[bool]:
+def own_work(sentences: list[str], signals: list[SentenceSignals] | None = None) -> list[bool]:
     """Which sentences report the author's own, done work: not a plan, and, in a text told in the first
     person, not someone else's work the author watched or was handed. In a third-person case summary the
-    team described is the actor, so a third party named there is not set aside."""
-    signals = [sentence_signals(s) for s in sentences]
+    team described is the actor, so a third party named there is not set aside. ``signals``: the
+    sentences' signals when the caller has them already."""
+    if signals is None:
+        signals = [sentence_signals(s) for s in sentences]
     first_person = bool(signals) and sum(s.first_person for s in signals) / len(signals) >= 0.3
     out: list[bool] = []
     others = False  # the previous sentence told someone else's work: "She ..." goes on with it
