@@ -27,6 +27,11 @@ class ChromaMode(StrEnum):
     server = "server"
 
 
+class AccessMode(StrEnum):
+    personal = "personal"  # one user on their own computer: no sign-in
+    organization = "organization"  # accounts and roles: every page needs a sign-in
+
+
 class Settings(BaseSettings):
     """Configuration read from the environment (``CERTPREP_*``) or a ``.env`` file."""
 
@@ -85,6 +90,34 @@ class Settings(BaseSettings):
         default=2 * 1024 * 1024, ge=1024, description="Largest narrative or upload accepted, in bytes."
     )
     log_level: str = Field(default="WARNING", description="Python logging level.")
+    mode: AccessMode = Field(
+        default=AccessMode.personal,
+        description="`personal` (one user, no sign-in; loopback only) or `organization` (accounts, roles, "
+        "sign-in on every page).",
+    )
+    session_hours: float = Field(
+        default=8, gt=0, le=24 * 30, description="A sign-in lasts this long at most (a working day)."
+    )
+    session_idle_minutes: float = Field(
+        default=60, gt=0, description="A sign-in ends after this long without a page being used."
+    )
+    lockout_attempts: int = Field(
+        default=5, ge=1, description="Wrong passwords in a row that lock an account (against guessing)."
+    )
+    lockout_minutes: float = Field(default=15, gt=0, description="How long a locked account stays locked.")
+    min_password_length: int = Field(
+        default=12, ge=8, description="Shortest password accepted (length is what resists guessing)."
+    )
+    sso_provider: str | None = Field(
+        default=None,
+        description="Name of an OpenID Connect provider configured in .streamlit/secrets.toml ([auth.NAME]); "
+        "shows 'Sign in with single sign-on' in organization mode.",
+    )
+    sso_create_accounts: bool = Field(
+        default=False,
+        description="Create a candidate account on a first single sign-on; otherwise an administrator "
+        "must create the account first (matched by subject or e-mail).",
+    )
 
     @property
     def upload_transfer_mb(self) -> int:

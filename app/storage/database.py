@@ -28,18 +28,57 @@ from app.storage.models import (
     Workspace,
 )
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 MAX_TITLE = 200
 MAX_TEXT_CHARS = 2_000_000
 
 _SCHEMA = """
+CREATE TABLE IF NOT EXISTS users (
+    id INTEGER PRIMARY KEY,
+    username TEXT NOT NULL UNIQUE COLLATE NOCASE,
+    display_name TEXT NOT NULL,
+    role TEXT NOT NULL CHECK (role IN ('candidate', 'mentor', 'staff', 'admin')),
+    email TEXT COLLATE NOCASE,
+    password_hash TEXT,
+    oidc_subject TEXT UNIQUE,
+    disabled INTEGER NOT NULL DEFAULT 0,
+    failed_attempts INTEGER NOT NULL DEFAULT 0,
+    locked_until TEXT,
+    created_at TEXT NOT NULL,
+    last_sign_in TEXT
+);
+CREATE TABLE IF NOT EXISTS sessions (
+    token_hash TEXT PRIMARY KEY,
+    user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    created_at TEXT NOT NULL,
+    expires_at TEXT NOT NULL,
+    last_seen TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS assignments (
+    mentor_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    candidate_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    created_at TEXT NOT NULL,
+    PRIMARY KEY (mentor_id, candidate_id)
+);
+CREATE TABLE IF NOT EXISTS audit (
+    id INTEGER PRIMARY KEY,
+    at TEXT NOT NULL,
+    actor TEXT NOT NULL,
+    actor_role TEXT NOT NULL,
+    action TEXT NOT NULL,
+    workspace_id INTEGER,
+    workspace TEXT,
+    detail TEXT NOT NULL DEFAULT ''
+);
 CREATE TABLE IF NOT EXISTS workspaces (
     id INTEGER PRIMARY KEY,
-    name TEXT NOT NULL UNIQUE,
+    name TEXT NOT NULL,
     program TEXT NOT NULL,
+    owner_id INTEGER REFERENCES users(id) ON DELETE SET NULL,
     created_at TEXT NOT NULL,
     updated_at TEXT NOT NULL
 );
+CREATE UNIQUE INDEX IF NOT EXISTS workspace_name_per_owner ON workspaces(COALESCE(owner_id, 0), name);
 CREATE TABLE IF NOT EXISTS drafts (
     id INTEGER PRIMARY KEY,
     workspace_id INTEGER NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
@@ -64,12 +103,14 @@ CREATE TABLE IF NOT EXISTS comments (
     draft_id INTEGER NOT NULL REFERENCES drafts(id) ON DELETE CASCADE,
     standard_id TEXT,
     author TEXT NOT NULL,
+    author_id INTEGER REFERENCES users(id) ON DELETE SET NULL,
     text TEXT NOT NULL,
     created_at TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS conversations (
     id INTEGER PRIMARY KEY,
     workspace_id INTEGER NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
+    user_id INTEGER REFERENCES users(id) ON DELETE CASCADE,
     program TEXT NOT NULL,
     role TEXT NOT NULL,
     title TEXT NOT NULL DEFAULT '',
@@ -104,6 +145,27 @@ CREATE TABLE IF NOT EXISTS settings (
 CREATE INDEX IF NOT EXISTS drafts_by_workspace ON drafts(workspace_id);
 CREATE INDEX IF NOT EXISTS versions_by_draft ON versions(draft_id);
 CREATE INDEX IF NOT EXISTS messages_by_conversation ON messages(conversation_id);
+CREATE INDEX IF NOT EXISTS sessions_by_user ON sessions(user_id);
+CREATE INDEX IF NOT EXISTS audit_by_time ON audit(at);
+"""
+
+# Schema 1 had no accounts: workspace names were unique over the whole database and nothing had an owner.
+# The workspaces table is rebuilt (SQLite cannot drop a constraint), the other tables gain a column.
+_MIGRATE_1_TO_2 = """
+CREATE TABLE workspaces_v2 (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL,
+    program TEXT NOT NULL,
+    owner_id INTEGER REFERENCES users(id) ON DELETE SET NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+INSERT INTO workspaces_v2(id, name, program, created_at, updated_at)
+    SELECT id, name, program, created_at, updated_at FROM workspaces;
+DROP TABLE workspaces;
+ALTER TABLE workspaces_v2 RENAME TO workspaces;
+ALTER TABLE comments ADD COLUMN author_id INTEGER REFERENCES users(id) ON DELETE SET NULL;
+ALTER TABLE conversations ADD COLUMN user_id INTEGER REFERENCES users(id) ON DELETE CASCADE;
 """
 
 
@@ -111,7 +173,12 @@ class StorageError(ValueError):
     """A request the store refuses (unknown id, duplicate name, text too long); the message says which."""
 
 
-def _now() -> str:
+class AccessDenied(StorageError):
+    """The signed-in user may not do this. For something they may not even see, the message is the one a
+    missing id gets, so that a refusal does not reveal what exists."""
+
+
+def now_text() -> str:
     return datetime.now(UTC).isoformat(timespec="microseconds")
 
 
@@ -154,8 +221,28 @@ class Storage:
                 raise StorageError(
                     f"{self.path}: written by a newer certprep (schema {version}, this one knows {SCHEMA_VERSION})"
                 )
+            if version == 1:
+                self._migrate_from_1(conn)
             conn.executescript(_SCHEMA)
             conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+
+    @staticmethod
+    def _migrate_from_1(conn: sqlite3.Connection) -> None:
+        conn.execute("PRAGMA foreign_keys=OFF")  # the table swap must not cascade into drafts
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            accounts = _SCHEMA.split("CREATE TABLE IF NOT EXISTS workspaces")[0]  # users come first
+            for statement in (accounts + _MIGRATE_1_TO_2).split(";"):
+                if statement.strip():
+                    conn.execute(statement)
+            if conn.execute("PRAGMA foreign_key_check").fetchall():
+                raise StorageError("the database's references are broken; it was not upgraded")
+            conn.execute("PRAGMA user_version=2")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+        conn.execute("PRAGMA foreign_keys=ON")
 
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
@@ -164,6 +251,8 @@ class Storage:
             conn.row_factory = sqlite3.Row
             conn.execute("PRAGMA foreign_keys=ON")
             conn.execute("PRAGMA synchronous=FULL")
+            # deleted rows are overwritten, not left in free pages: "delete my data" must really delete
+            conn.execute("PRAGMA secure_delete=ON")
             yield conn
         finally:
             conn.close()
@@ -178,6 +267,13 @@ class Storage:
                 conn.execute("ROLLBACK")
                 raise
             conn.execute("COMMIT")
+
+    def transaction(self) -> Any:
+        """One write transaction, for the account store that shares this database."""
+        return self._write()
+
+    def query(self, sql: str, *args: Any) -> list[sqlite3.Row]:
+        return self._rows(sql, *args)
 
     def _rows(self, sql: str, *args: Any) -> list[sqlite3.Row]:
         with self._connect() as conn:
@@ -195,14 +291,14 @@ class Storage:
 
     # Workspaces ---------------------------------------------------------------------------------------
 
-    def create_workspace(self, name: str, program: str) -> Workspace:
+    def create_workspace(self, name: str, program: str, owner_id: int | None = None) -> Workspace:
         name = _title(name, "workspace")
-        now = _now()
+        now = now_text()
         try:
             with self._write() as conn:
                 cur = conn.execute(
-                    "INSERT INTO workspaces(name, program, created_at, updated_at) VALUES (?, ?, ?, ?)",
-                    (name, program, now, now),
+                    "INSERT INTO workspaces(name, program, owner_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?)",
+                    (name, program, owner_id, now, now),
                 )
         except sqlite3.IntegrityError as exc:
             raise StorageError(f"a workspace named {name!r} already exists") from exc
@@ -211,13 +307,23 @@ class Storage:
     def workspaces(self) -> list[Workspace]:
         return [Workspace(**dict(r)) for r in self._rows("SELECT * FROM workspaces ORDER BY updated_at DESC, id")]
 
+    def delete_workspace(self, workspace_id: int) -> None:
+        """Every row of the workspace goes (drafts, versions, comments, chat, settings, attestations), is
+        overwritten on disk (secure_delete) and is pushed out of the write-ahead log."""
+        with self._write() as conn:
+            cur = conn.execute("DELETE FROM workspaces WHERE id = ?", (workspace_id,))
+            if cur.rowcount == 0:
+                raise StorageError(f"no workspace with id {workspace_id}")
+        with self._connect() as conn:
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
     def workspace(self, workspace_id: int) -> Workspace:
         return Workspace(**self._one("workspaces", workspace_id, "workspace"))
 
     def set_workspace_program(self, workspace_id: int, program: str) -> None:
         with self._write() as conn:
             conn.execute(
-                "UPDATE workspaces SET program = ?, updated_at = ? WHERE id = ?", (program, _now(), workspace_id)
+                "UPDATE workspaces SET program = ?, updated_at = ? WHERE id = ?", (program, now_text(), workspace_id)
             )
 
     def get_setting(self, workspace_id: int, key: str, default: Any = None) -> Any:
@@ -236,7 +342,7 @@ class Storage:
 
     def create_draft(self, workspace_id: int, title: str, text: str = "") -> Draft:
         title = _title(title, "draft")
-        now = _now()
+        now = now_text()
         self.workspace(workspace_id)
         try:
             with self._write() as conn:
@@ -260,7 +366,7 @@ class Storage:
         """Autosave: the working text, without making a version."""
         with self._write() as conn:
             cur = conn.execute(
-                "UPDATE drafts SET text = ?, updated_at = ? WHERE id = ?", (_text(text), _now(), draft_id)
+                "UPDATE drafts SET text = ?, updated_at = ? WHERE id = ?", (_text(text), now_text(), draft_id)
             )
             if cur.rowcount == 0:
                 raise StorageError(f"no draft with id {draft_id}")
@@ -270,7 +376,7 @@ class Storage:
         title = _title(title, "draft")
         try:
             with self._write() as conn:
-                conn.execute("UPDATE drafts SET title = ?, updated_at = ? WHERE id = ?", (title, _now(), draft_id))
+                conn.execute("UPDATE drafts SET title = ?, updated_at = ? WHERE id = ?", (title, now_text(), draft_id))
         except sqlite3.IntegrityError as exc:
             raise StorageError(f"this workspace already has a draft named {title!r}") from exc
 
@@ -281,7 +387,7 @@ class Storage:
             known = ", ".join(s.value for s in DraftStatus)
             raise StorageError(f"unknown status {status!r} (known: {known})") from exc
         with self._write() as conn:
-            conn.execute("UPDATE drafts SET status = ?, updated_at = ? WHERE id = ?", (status.value, _now(), draft_id))
+            conn.execute("UPDATE drafts SET status = ?, updated_at = ? WHERE id = ?", (status.value, now_text(), draft_id))
 
     def delete_draft(self, draft_id: int) -> None:
         with self._write() as conn:
@@ -290,7 +396,7 @@ class Storage:
     def save_version(self, draft_id: int, text: str, analysis: dict | None = None) -> Version:
         """A numbered snapshot of the draft (and its analysis); also becomes the working text."""
         text = _text(text)
-        now = _now()
+        now = now_text()
         with self._write() as conn:
             if not conn.execute("SELECT 1 FROM drafts WHERE id = ?", (draft_id,)).fetchone():
                 raise StorageError(f"no draft with id {draft_id}")
@@ -310,7 +416,9 @@ class Storage:
 
     # Mentor comments ----------------------------------------------------------------------------------
 
-    def add_comment(self, draft_id: int, author: str, text: str, standard_id: str | None = None) -> Comment:
+    def add_comment(
+        self, draft_id: int, author: str, text: str, standard_id: str | None = None, author_id: int | None = None
+    ) -> Comment:
         text = (text or "").strip()
         if not text:
             raise StorageError("the comment is empty")
@@ -319,8 +427,9 @@ class Storage:
             if not conn.execute("SELECT 1 FROM drafts WHERE id = ?", (draft_id,)).fetchone():
                 raise StorageError(f"no draft with id {draft_id}")
             cur = conn.execute(
-                "INSERT INTO comments(draft_id, standard_id, author, text, created_at) VALUES (?, ?, ?, ?, ?)",
-                (draft_id, standard_id, author, _text(text), _now()),
+                "INSERT INTO comments(draft_id, standard_id, author, author_id, text, created_at) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                (draft_id, standard_id, author, author_id, _text(text), now_text()),
             )
         return Comment(**self._one("comments", cur.lastrowid, "comment"))
 
@@ -330,21 +439,27 @@ class Storage:
 
     # Chat ---------------------------------------------------------------------------------------------
 
-    def create_conversation(self, workspace_id: int, program: str, role: str) -> Conversation:
-        now = _now()
+    def create_conversation(
+        self, workspace_id: int, program: str, role: str, user_id: int | None = None
+    ) -> Conversation:
+        now = now_text()
         with self._write() as conn:
             cur = conn.execute(
-                "INSERT INTO conversations(workspace_id, program, role, created_at, updated_at) VALUES (?, ?, ?, ?, ?)",
-                (workspace_id, program, role, now, now),
+                "INSERT INTO conversations(workspace_id, user_id, program, role, created_at, updated_at) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                (workspace_id, user_id, program, role, now, now),
             )
         return self.conversation(cur.lastrowid)
 
     def conversation(self, conversation_id: int) -> Conversation:
         return Conversation(**self._one("conversations", conversation_id, "conversation"))
 
-    def conversations(self, workspace_id: int) -> list[Conversation]:
+    def conversations(self, workspace_id: int, user_id: int | None = None) -> list[Conversation]:
+        """A workspace's conversations; with ``user_id``, only that user's (None: those of personal mode)."""
         rows = self._rows(
-            "SELECT * FROM conversations WHERE workspace_id = ? ORDER BY updated_at DESC, id DESC", workspace_id
+            "SELECT * FROM conversations WHERE workspace_id = ? AND user_id IS ? ORDER BY updated_at DESC, id DESC",
+            workspace_id,
+            user_id,
         )
         return [Conversation(**_decoded(r)) for r in rows]
 
@@ -359,13 +474,13 @@ class Storage:
                     program or current.program,
                     role or current.role,
                     json.dumps(facts if facts is not None else current.facts),
-                    _now(),
+                    now_text(),
                     conversation_id,
                 ),
             )
 
     def add_message(self, conversation_id: int, speaker: str, text: str, meta: dict | None = None) -> Message:
-        now = _now()
+        now = now_text()
         with self._write() as conn:
             if not conn.execute("SELECT 1 FROM conversations WHERE id = ?", (conversation_id,)).fetchone():
                 raise StorageError(f"no conversation with id {conversation_id}")
@@ -416,7 +531,7 @@ class Storage:
                 known = ", ".join(s.value for s in AttestationState)
                 raise StorageError(f"attestation row {n}: unknown state {entry.get('state')!r} ({known})") from exc
             relation = str(entry.get("relation") or "client").strip().lower().replace(" ", "_")
-            clean.append((workspace_id, project[:MAX_TITLE], name[:MAX_TITLE], relation[:50], state.value, _now()))
+            clean.append((workspace_id, project[:MAX_TITLE], name[:MAX_TITLE], relation[:50], state.value, now_text()))
         with self._write() as conn:
             conn.execute("DELETE FROM attestations WHERE workspace_id = ?", (workspace_id,))
             conn.executemany(

@@ -25,6 +25,7 @@ class Workspace(BaseModel):
     id: int
     name: str
     program: str
+    owner_id: int | None = Field(default=None, description="The account that owns it; None in personal mode.")
     created_at: str
     updated_at: str
 
@@ -53,6 +54,7 @@ class Comment(BaseModel):
     draft_id: int
     standard_id: str | None
     author: str
+    author_id: int | None = None
     text: str
     created_at: str
 
@@ -60,6 +62,7 @@ class Comment(BaseModel):
 class Conversation(BaseModel):
     id: int
     workspace_id: int
+    user_id: int | None = None
     program: str
     role: str
     title: str
