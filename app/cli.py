@@ -25,6 +25,11 @@ eval_app = typer.Typer(help="Measure quality on the labelled sets in evaluation/
 app.add_typer(eval_app, name="eval")
 train_app = typer.Typer(help="Re-train the small models from the labelled data in evaluation/.", no_args_is_help=True)
 app.add_typer(train_app, name="train")
+from app.cli_accounts import audit_cmd, users_app, workspaces_app  # noqa: E402  (light: typer only)
+
+app.add_typer(users_app, name="users")
+app.add_typer(workspaces_app, name="workspaces")
+app.command("audit")(audit_cmd)
 
 _state = {"debug": False}
 
@@ -297,10 +302,27 @@ def serve_cmd(
     port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")] = 8501,
     skip_ingest: Annotated[bool, typer.Option("--skip-ingest", help="Do not build a missing index first.")] = False,
 ) -> None:
-    """Start the web app (headless, usage statistics off); builds the index first if it is missing."""
+    """Start the web app (headless, usage statistics off); builds the index first if it is missing.
+
+    Personal mode (no sign-in) serves only this computer: on any other address it refuses to start."""
     import os
     from pathlib import Path
 
+    from app.config import AccessMode
+
+    settings = _settings()
+    if settings.mode is AccessMode.personal and not _loopback(host):
+        _fail(
+            f"{host} is reachable from other computers and accounts are off: set CERTPREP_MODE=organization "
+            "and add an administrator (`certprep users add NAME --role admin`), or serve on 127.0.0.1"
+        )
+    if settings.mode is AccessMode.organization:
+        from app.accounts import AccountRole, Accounts
+        from app.storage import Storage
+
+        accounts = Accounts(Storage(settings.database_path), settings)
+        if not accounts.count(AccountRole.admin) and not settings.sso_provider:
+            _fail("organization mode needs an administrator: `certprep users add NAME --role admin` first")
     if not skip_ingest:
         ingest_cmd(rebuild=False, if_missing=True)
     script = Path(__file__).with_name("server.py")  # the pages, plus /ready and the warm-up at start
@@ -312,6 +334,17 @@ def serve_cmd(
     ]  # fmt: skip
     typer.echo(f"certprep is starting on http://{host}:{port}")
     os.execv(sys.executable, args)
+
+
+def _loopback(host: str) -> bool:
+    import ipaddress
+
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 @eval_app.command("retrieval")

@@ -2,7 +2,8 @@
 
 ``streamlit run app/server.py`` finds the ``app`` below and serves it (Streamlit's ASGI mode); the
 pages themselves are ``streamlit_app.py``. ``/_stcore/health`` says the server is up, ``/ready`` whether
-the model and index are loaded (503 with the current step until then).
+the model and index are loaded (503 with the current step until then); ``/account/login`` and
+``/account/logout`` sign in and out in organization mode (``app.signin``).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import streamlit as st
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from app import warmup
+from app import signin, warmup
 
 
 @asynccontextmanager
@@ -28,4 +29,6 @@ async def _ready(_request) -> JSONResponse:
     return JSONResponse(state.model_dump(), status_code=200 if state.ready else 503)
 
 
-app = st.App(Path(__file__).with_name("streamlit_app.py"), lifespan=_lifespan, routes=[Route("/ready", _ready)])
+app = st.App(
+    Path(__file__).with_name("streamlit_app.py"), lifespan=_lifespan, routes=[Route("/ready", _ready), *signin.ROUTES]
+)

@@ -1,5 +1,6 @@
 """certprep's web UI: navigation only. Each page is one file in ``app/ui/pages``; the core (``app.*``)
-knows nothing of Streamlit."""
+knows nothing of Streamlit. With accounts on, nobody sees a page before signing in, and each role's
+menu lists only the pages it can use (each page and the store check again: a menu is not a lock)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ from pathlib import Path
 
 import streamlit as st
 
-from app.ui import resources
+from app.accounts import AccountRole
+from app.ui import auth, resources
 
 PAGES = Path(__file__).parent / "ui" / "pages"
 
@@ -20,18 +22,23 @@ st.html(
     f"content:'Up to {resources.settings().upload_limit_text} per file'}}</style>"
 )
 
-navigation = st.navigation(
-    {
-        "Candidate": [
-            st.Page(PAGES / "chat.py", title="Ask", icon=":material/chat:", default=True),
-            st.Page(PAGES / "narrative.py", title="Narrative check", icon=":material/edit_note:"),
-            st.Page(PAGES / "application.py", title="Application", icon=":material/task_alt:"),
-        ],
-        "Mentor": [st.Page(PAGES / "mentor.py", title="Mentor review", icon=":material/rate_review:")],
-        "Staff": [
-            st.Page(PAGES / "screening.py", title="Batch screening", icon=":material/table_view:"),
-            st.Page(PAGES / "knowledge.py", title="Knowledge browser", icon=":material/menu_book:"),
-        ],
-    }
-)
-navigation.run()
+ask = st.Page(PAGES / "chat.py", title="Ask", icon=":material/chat:", default=True)
+narrative = st.Page(PAGES / "narrative.py", title="Narrative check", icon=":material/edit_note:")
+application = st.Page(PAGES / "application.py", title="Application", icon=":material/task_alt:")
+mentor = st.Page(PAGES / "mentor.py", title="Mentor review", icon=":material/rate_review:")
+screening = st.Page(PAGES / "screening.py", title="Batch screening", icon=":material/table_view:")
+knowledge = st.Page(PAGES / "knowledge.py", title="Knowledge browser", icon=":material/menu_book:")
+# an administrator's first page is the accounts page; the assistant is still there, at /chat
+accounts = st.Page(PAGES / "accounts.py", title="Accounts and audit", icon=":material/manage_accounts:", default=True)
+ask_admin = st.Page(PAGES / "chat.py", title="Ask", icon=":material/chat:")
+
+everything = {"Candidate": [ask, narrative, application], "Mentor": [mentor], "Staff": [screening, knowledge]}
+by_role = {
+    AccountRole.candidate: {"Candidate": [ask, narrative, application]},
+    AccountRole.mentor: {"Candidate": [ask, narrative, application], "Mentor": [mentor], "Staff": [knowledge]},
+    AccountRole.staff: everything,
+    AccountRole.admin: {"Administration": [accounts], "Staff": [ask_admin, knowledge]},
+}
+
+menu = by_role[auth.require_sign_in().role] if auth.organization() else everything
+st.navigation(menu).run()

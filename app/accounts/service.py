@@ -8,6 +8,7 @@ who is not an administrator, whichever front end makes them.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import re
 import secrets
@@ -45,6 +46,16 @@ def _hash_token(token: str) -> str:
 
 def _parse(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
+
+
+def check_username(username: str) -> str:
+    username = (username or "").strip()
+    if not _USERNAME.match(username):
+        raise AccountError(
+            f"{username!r} is not a usable username: 2 to 64 letters, digits, '.', '_', '@' or '-', "
+            "starting with a letter or digit"
+        )
+    return username
 
 
 class Accounts:
@@ -144,12 +155,7 @@ class Accounts:
     ) -> Account:
         """A new account. Without a password it can only sign in through single sign-on."""
         self._require_admin(actor)
-        username = (username or "").strip()
-        if not _USERNAME.match(username):
-            raise AccountError(
-                f"{username!r} is not a usable username: 2 to 64 letters, digits, '.', '_', '@' or '-', "
-                "starting with a letter or digit"
-            )
+        username = check_username(username)
         try:
             role = AccountRole(str(role))
         except ValueError as exc:
@@ -231,10 +237,8 @@ class Accounts:
         account for ``lockout_minutes`` (checked before the password, so guessing a locked account is useless)."""
         row = self._row(username)
         if row is None or not row["password_hash"]:
-            try:
+            with contextlib.suppress(VerificationError):
                 _HASHER.verify(_DUMMY_HASH, password or "")
-            except VerificationError:
-                pass
             self.audit.record(str(username)[:64] or "?", Action.sign_in_failed, detail="unknown user")
             raise SignInError("wrong username or password")
         if self._locked(row):
@@ -308,7 +312,9 @@ class Accounts:
             return None
         if now - _parse(session["last_seen"]) >= _LAST_SEEN_EVERY:
             with self.storage.transaction() as conn:
-                conn.execute("UPDATE sessions SET last_seen = ? WHERE token_hash = ?", (now.isoformat(), _hash_token(token)))
+                conn.execute(
+                    "UPDATE sessions SET last_seen = ? WHERE token_hash = ?", (now.isoformat(), _hash_token(token))
+                )
         return self._principal({**session, "id": session["user_id"]})
 
     def sign_out(self, token: str | None) -> None:

@@ -6,9 +6,10 @@ from app.knowledge.schema import KnowledgeBase
 from app.mapping.models import Analysis, ProjectResult
 from app.mapping.requirements import check_requirements, coverage
 from app.storage import Comment, Storage
+from app.storage.access import WorkspaceStore
 
 
-def latest_results(storage: Storage, workspace_id: int) -> list[tuple[int, ProjectResult]]:
+def latest_results(storage: Storage | WorkspaceStore, workspace_id: int) -> list[tuple[int, ProjectResult]]:
     """(draft id, its last analysis) for every draft that has been checked, in draft order."""
     out = []
     for draft in storage.drafts(workspace_id):
@@ -19,7 +20,7 @@ def latest_results(storage: Storage, workspace_id: int) -> list[tuple[int, Proje
     return out
 
 
-def workspace_analysis(storage: Storage, kb: KnowledgeBase, workspace_id: int) -> Analysis:
+def workspace_analysis(storage: Storage | WorkspaceStore, kb: KnowledgeBase, workspace_id: int) -> Analysis:
     projects = [p for _, p in latest_results(storage, workspace_id)]
     return Analysis(
         program=kb.program.id,
@@ -29,5 +30,5 @@ def workspace_analysis(storage: Storage, kb: KnowledgeBase, workspace_id: int) -
     )
 
 
-def workspace_comments(storage: Storage, workspace_id: int) -> dict[str, list[Comment]]:
+def workspace_comments(storage: Storage | WorkspaceStore, workspace_id: int) -> dict[str, list[Comment]]:
     return {d.title: storage.comments(d.id) for d in storage.drafts(workspace_id)}

@@ -56,6 +56,11 @@ def allowed(principal: Principal, permission: Permission, workspace: Workspace, 
     return permission in _NOT_OWNER[principal.role]
 
 
+def may_screen(principal: Principal) -> bool:
+    """Batch screening reads other people's application files: the certifying body's staff only."""
+    return principal.personal or principal.role is AccountRole.staff
+
+
 def _missing(workspace_id: int) -> AccessDenied:
     return AccessDenied(f"no workspace with id {workspace_id}")
 

@@ -387,7 +387,9 @@ class Storage:
             known = ", ".join(s.value for s in DraftStatus)
             raise StorageError(f"unknown status {status!r} (known: {known})") from exc
         with self._write() as conn:
-            conn.execute("UPDATE drafts SET status = ?, updated_at = ? WHERE id = ?", (status.value, now_text(), draft_id))
+            conn.execute(
+                "UPDATE drafts SET status = ?, updated_at = ? WHERE id = ?", (status.value, now_text(), draft_id)
+            )
 
     def delete_draft(self, draft_id: int) -> None:
         with self._write() as conn:

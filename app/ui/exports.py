@@ -21,7 +21,7 @@ def gap_report_downloads(ctx: Context, analysis: Analysis, key: str) -> None:
         return report_blocks(
             analysis,
             title=f"Gap report: {ctx.workspace.name} ({ctx.kb.program.short_name})",
-            comments=workspace_comments(ctx.storage, ctx.workspace.id),
+            comments=workspace_comments(ctx.store, ctx.workspace.id),
         )
 
     stem = safe_name(f"{ctx.workspace.name}-gap-report").replace(" ", "_")

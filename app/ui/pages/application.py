@@ -47,7 +47,9 @@ def _common(saved: dict) -> tuple[dt.date, bool]:
 
 
 def _save(ctx: Context, saved: dict, **values) -> None:
-    ctx.storage.set_setting(ctx.workspace.id, "application", saved | values)
+    """The form is saved as it is filled in, by its owner; a reader's changes stay a what-if on screen."""
+    if ctx.can_edit and saved | values != saved:
+        ctx.store.set_setting(ctx.workspace.id, "application", saved | values)
 
 
 def _hours_chart(points: list[tuple[dt.date, float]], hours: HoursSummary) -> None:
@@ -198,15 +200,15 @@ def _cpt(ctx: Context, saved: dict) -> None:
         roles.append(RoleSpan(role=values.get("role") or "role", start=values["start"], end=values.get("end")))
     for problem in problems:
         st.error(problem)
-    results = latest_results(ctx.storage, ctx.workspace.id)
+    results = latest_results(ctx.store, ctx.workspace.id)
     st.subheader("Projects x standards")
     heatmap(matrix_frame([(p.source, p) for _, p in results]), key="cpt-matrix")
     st.subheader("Attestation tracker")
-    titles = [p.source for _, p in results] or [d.title for d in ctx.storage.drafts(ctx.workspace.id)]
+    titles = [p.source for _, p in results] or [d.title for d in ctx.store.drafts(ctx.workspace.id)]
     tracker = pd.DataFrame(
         [
             a.model_dump(include={"project", "name", "relation", "state"})
-            for a in ctx.storage.attestations(ctx.workspace.id)
+            for a in ctx.store.attestations(ctx.workspace.id)
         ],
         columns=["project", "name", "relation", "state"],
     )
@@ -215,6 +217,7 @@ def _cpt(ctx: Context, saved: dict) -> None:
         num_rows="dynamic",
         key="attestations",
         width="stretch",
+        disabled=not ctx.can_edit,
         column_config={
             "project": st.column_config.SelectboxColumn("project", options=titles, required=True),
             "relation": st.column_config.SelectboxColumn(
@@ -225,14 +228,14 @@ def _cpt(ctx: Context, saved: dict) -> None:
             ),
         },
     )
-    if st.button("Save attestations", key="save-attestations"):
+    if ctx.can_edit and st.button("Save attestations", key="save-attestations"):
         try:
-            ctx.storage.replace_attestations(ctx.workspace.id, edited.to_dict("records"))
+            ctx.store.replace_attestations(ctx.workspace.id, edited.to_dict("records"))
             st.toast("Attestations saved.")
         except StorageError as exc:
             st.error(str(exc))
     _save(ctx, saved, applied_on=applied_on.isoformat(), ethics=ethics, roles=[r.model_dump() for r in roles])
-    attestations = ctx.storage.attestations(ctx.workspace.id)
+    attestations = ctx.store.attestations(ctx.workspace.id)
     projects = [
         CptProject(
             title=result.source,
@@ -258,7 +261,9 @@ def page() -> None:
     ctx = sidebar()
     st.title(f"Application: {ctx.kb.program.short_name}")
     st.caption("Checked against the rules in the knowledge base; each verdict names its rule and source.")
-    saved = ctx.storage.get_setting(ctx.workspace.id, "application", {})
+    saved = ctx.store.get_setting(ctx.workspace.id, "application", {})
+    if not ctx.can_edit:
+        st.info("You are reading another person's application: changes you make here are not saved.")
     if ctx.program == "cpo":
         _cpo(ctx, saved)
     elif ctx.program == "cpt":

@@ -19,11 +19,11 @@ def _conversation(ctx: Context) -> Conversation:
     key = f"conversation-{ctx.workspace.id}"
     if key in st.session_state:
         try:
-            return ctx.storage.conversation(st.session_state[key])
+            return ctx.store.conversation(st.session_state[key])
         except ValueError:
             del st.session_state[key]
-    existing = ctx.storage.conversations(ctx.workspace.id)
-    conversation = existing[0] if existing else ctx.storage.create_conversation(ctx.workspace.id, ctx.program, ctx.role)
+    existing = ctx.store.conversations(ctx.workspace.id)
+    conversation = existing[0] if existing else ctx.store.create_conversation(ctx.workspace.id, ctx.program, ctx.role)
     st.session_state[key] = conversation.id
     return conversation
 
@@ -53,7 +53,7 @@ def _citations(ctx: Context, message: Message) -> None:
 
 def _save_feedback(ctx: Context, message_id: int) -> None:
     value = st.session_state.get(f"feedback-{message_id}")
-    ctx.storage.set_feedback(message_id, None if value is None else value == 1)
+    ctx.store.set_feedback(message_id, None if value is None else value == 1)
 
 
 def _show(ctx: Context, message: Message) -> None:
@@ -93,7 +93,7 @@ def _answer(ctx: Context, conversation: Conversation, question: str) -> None:
     for notice in assistant.retriever.notices:
         st.warning(notice)
     session = _session(ctx, conversation)
-    user = ctx.storage.add_message(conversation.id, "user", question)
+    user = ctx.store.add_message(conversation.id, "user", question)
     _show(ctx, user)
     with st.chat_message("assistant"):
         placeholder = st.empty()
@@ -120,8 +120,8 @@ def _answer(ctx: Context, conversation: Conversation, question: str) -> None:
         "role": reply.role.value,
         "used_llm": reply.used_llm,
     }
-    ctx.storage.add_message(conversation.id, "assistant", reply.text, meta)
-    ctx.storage.update_conversation(
+    ctx.store.add_message(conversation.id, "assistant", reply.text, meta)
+    ctx.store.update_conversation(
         conversation.id,
         program=session.program,
         role=session.role.value,
@@ -155,10 +155,10 @@ def page() -> None:
     st.caption(_what_i_know(ctx))
     conversation = _conversation(ctx)
     if st.sidebar.button("New conversation", icon=":material/add:", width="stretch", key="new-conversation"):
-        created = ctx.storage.create_conversation(ctx.workspace.id, ctx.program, ctx.role)
+        created = ctx.store.create_conversation(ctx.workspace.id, ctx.program, ctx.role)
         st.session_state[f"conversation-{ctx.workspace.id}"] = created.id
         st.rerun()
-    messages = ctx.storage.messages(conversation.id)
+    messages = ctx.store.messages(conversation.id)
     if not messages and ctx.kb.program.example_questions:
         st.info("Try: " + " · ".join(f"*{literal(q)}*" for q in ctx.kb.program.example_questions))
     for message in messages:

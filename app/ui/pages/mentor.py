@@ -19,7 +19,7 @@ from app.ui.render import literal, status_label
 def page() -> None:
     ctx = sidebar()
     st.title("Mentor review")
-    drafts = ctx.storage.drafts(ctx.workspace.id)
+    drafts = ctx.store.drafts(ctx.workspace.id)
     if not ctx.kb.standards or not drafts:
         st.info("No project drafts in this workspace yet: the candidate adds them on the Narrative check page.")
         return
@@ -27,15 +27,20 @@ def page() -> None:
     draft_id = st.selectbox(
         "Draft", ids, format_func=lambda i: next(f"{d.title} ({d.status.value})" for d in drafts if d.id == i)
     )
-    draft = ctx.storage.draft(draft_id)
+    draft = ctx.store.draft(draft_id)
     statuses = [s.value for s in DraftStatus]
     status = st.segmented_control(
-        "Review status", statuses, default=draft.status.value, key=f"status-{draft.id}", selection_mode="single"
+        "Review status",
+        statuses,
+        default=draft.status.value,
+        key=f"status-{draft.id}",
+        selection_mode="single",
+        disabled=not ctx.can_review,
     )
-    if status and status != draft.status.value:
-        ctx.storage.set_status(draft.id, status)
+    if ctx.can_review and status and status != draft.status.value:
+        ctx.store.set_status(draft.id, status)
         st.toast(f"Status: {status}")
-    versions = [v for v in ctx.storage.versions(draft.id) if v.analysis]
+    versions = [v for v in ctx.store.versions(draft.id) if v.analysis]
     with st.expander("The draft as written", expanded=not versions):
         st.markdown(literal(draft.text) if draft.text.strip() else "*empty*")
     if not versions:
@@ -43,7 +48,7 @@ def page() -> None:
         return
     result = ProjectResult.model_validate(versions[-1].analysis)
     questions = coaching_questions(resources.analyzer(ctx.program), result)
-    comments = ctx.storage.comments(draft.id)
+    comments = ctx.store.comments(draft.id)
     st.subheader("Standards, gaps first")
     for standard in gaps_first(result):
         with st.expander(f"{standard.id} {standard.title} — {status_label(standard)}"):
@@ -54,11 +59,24 @@ def page() -> None:
                 st.markdown("\n".join(f"- {literal(q)}" for q in questions[standard.id]))
             for comment in (c for c in comments if c.standard_id == standard.id):
                 st.markdown(f":material/comment: **{literal(comment.author)}**: {literal(comment.text)}")
+    if ctx.can_review:
+        _comment_form(ctx, draft, result)
+    general = [c for c in comments if c.standard_id is None]
+    for comment in general:
+        st.markdown(f":material/comment: **{literal(comment.author)}** (whole draft): {literal(comment.text)}")
+    gap_report_downloads(ctx, workspace_analysis(ctx.store, ctx.kb, ctx.workspace.id), key="mentor-export")
+
+
+def _comment_form(ctx, draft, result: ProjectResult) -> None:
     st.subheader("Add a comment")
     st.caption("The candidate sees your comments on their Narrative check page, beside the standard.")
-    if "mentor-name" not in st.session_state:
-        st.session_state["mentor-name"] = ctx.storage.get_setting(ctx.workspace.id, "mentor-name", "")
-    author = st.text_input("Your name", key="mentor-name", placeholder="e.g. Alex Kim")
+    personal = ctx.principal.personal
+    if personal:  # with accounts, the comment is signed by the account: no name to type
+        if "mentor-name" not in st.session_state:
+            st.session_state["mentor-name"] = ctx.store.get_setting(ctx.workspace.id, "mentor-name", "")
+        author = st.text_input("Your name", key="mentor-name", placeholder="e.g. Alex Kim")
+    else:
+        author = ctx.principal.display_name
     with st.form("comment", clear_on_submit=True):
         options = [None, *[s.id for s in result.standards]]
         titles = {s.id: f"{s.id} {s.title}" for s in result.standards}
@@ -71,20 +89,17 @@ def page() -> None:
         text = st.text_area("Comment", key="comment-text", max_chars=5000)
         if st.form_submit_button("Add comment", key="comment-add"):
             try:
-                ctx.storage.add_comment(draft.id, author or "Mentor", text, standard_id)
+                ctx.store.add_comment(draft.id, author or "Mentor", text, standard_id)
             except StorageError as exc:
                 st.error(str(exc))
             else:
-                ctx.storage.set_setting(ctx.workspace.id, "mentor-name", author)
+                if personal:
+                    ctx.store.set_setting(ctx.workspace.id, "mentor-name", author)
                 about = "the draft as a whole" if standard_id is None else titles[standard_id]
                 st.session_state["comment-added"] = f"Comment added on {about}; the candidate will see it."
                 st.rerun()
     if added := st.session_state.pop("comment-added", None):
         st.success(added)
-    general = [c for c in comments if c.standard_id is None]
-    for comment in general:
-        st.markdown(f":material/comment: **{literal(comment.author)}** (whole draft): {literal(comment.text)}")
-    gap_report_downloads(ctx, workspace_analysis(ctx.storage, ctx.kb, ctx.workspace.id), key="mentor-export")
 
 
 page()

@@ -11,6 +11,8 @@ from app.mapping.compare import compare
 from app.mapping.models import ProjectResult
 from app.reports.workspace import workspace_analysis
 from app.storage import Draft, DraftStatus, StorageError, Version
+from app.storage.access import Permission
+from app.storage.uploads import safe_name
 from app.ui import resources
 from app.ui.context import Context, sidebar
 from app.ui.exports import gap_report_downloads
@@ -25,7 +27,7 @@ def _text_key(draft_id: int) -> str:
 
 def _autosave(ctx: Context, draft_id: int) -> None:
     try:
-        ctx.storage.save_text(draft_id, st.session_state[_text_key(draft_id)])
+        ctx.store.save_text(draft_id, st.session_state[_text_key(draft_id)])
         st.session_state["saved-note"] = "Draft saved."
     except StorageError as exc:
         st.session_state["draft-error"] = str(exc)
@@ -39,7 +41,7 @@ def _check(ctx: Context, draft: Draft, text: str) -> None:
         return
     with st.status(f"Checking “{draft.title}” against the {ctx.kb.program.short_name} standards…") as status:
         result = resources.analyzer(ctx.program).analyze(document)
-        ctx.storage.save_version(draft.id, text, result.model_dump(mode="json"))
+        ctx.store.save_version(draft.id, text, result.model_dump(mode="json"))
         status.update(label=f"Checked “{draft.title}”.", state="complete")
 
 
@@ -83,7 +85,7 @@ def _new_project(ctx: Context, drafts: list[Draft]) -> None:
             return
         try:
             name = title.strip() or title_from_text(text, {d.title for d in drafts})
-            draft = ctx.storage.create_draft(ctx.workspace.id, name, text)
+            draft = ctx.store.create_draft(ctx.workspace.id, name, text)
         except StorageError as exc:
             st.error(str(exc))
             return
@@ -101,7 +103,7 @@ def _rename(ctx: Context, draft: Draft) -> None:
         title = st.text_input("New title", value=draft.title, key=f"rename-{draft.id}")
         if st.button("Save title", key=f"rename-save-{draft.id}") and title.strip() != draft.title:
             try:
-                ctx.storage.rename_draft(draft.id, title)
+                ctx.store.rename_draft(draft.id, title)
             except StorageError as exc:
                 st.error(str(exc))
             else:
@@ -129,7 +131,7 @@ def _upload(ctx: Context, drafts: list[Draft]) -> None:
     title = upload.name.rsplit(".", 1)[0] or upload.name
     draft = next((d for d in drafts if d.title == title), None)
     try:
-        draft = draft or ctx.storage.create_draft(ctx.workspace.id, title)
+        draft = draft or ctx.store.create_draft(ctx.workspace.id, title)
     except StorageError as exc:
         st.error(str(exc))
         return
@@ -168,22 +170,25 @@ def _draft_panel(ctx: Context, draft: Draft) -> None:
     if key not in st.session_state:
         st.session_state[key] = draft.text
     text = st.text_area(
-        "Project narrative (saved as you go; certprep never rewrites it)",
+        "Project narrative (saved as you go; certprep never rewrites it)"
+        if ctx.can_edit
+        else "Project narrative (read only: only the workspace's owner changes it)",
         key=key,
         height=320,
         on_change=_autosave,
         args=(ctx, draft.id),
         max_chars=ctx.settings.max_upload_bytes,
+        disabled=not ctx.can_edit,
     )
     if note := st.session_state.pop("saved-note", None):
         st.caption(note)
     if error := st.session_state.pop("draft-error", None):
         st.error(error)
-    if st.button("Check this draft", type="primary", key=f"check-{draft.id}"):
+    if ctx.can_edit and st.button("Check this draft", type="primary", key=f"check-{draft.id}"):
         if text != draft.text:
-            ctx.storage.save_text(draft.id, text)
+            ctx.store.save_text(draft.id, text)
         _check(ctx, draft, text)
-    versions = [v for v in ctx.storage.versions(draft.id) if v.analysis]
+    versions = [v for v in ctx.store.versions(draft.id) if v.analysis]
     if not versions:
         st.info("Not checked yet: write or paste the narrative, then press **Check this draft**.")
         return
@@ -194,7 +199,7 @@ def _draft_panel(ctx: Context, draft: Draft) -> None:
     for warning in result.warnings:
         st.info(warning)
     st.subheader(f"Standards in “{draft.title}” (version {latest.number}, {result.words} words)")
-    comments = ctx.storage.comments(draft.id)
+    comments = ctx.store.comments(draft.id)
     if draft.status is not DraftStatus.draft or comments:
         st.markdown(f"**Review status:** {draft.status.value} · {len(comments)} mentor comment(s)")
     for line in comment_lines([c for c in comments if c.standard_id is None]):
@@ -214,8 +219,12 @@ def page() -> None:
         "For each project: which standards it really demonstrates, where the evidence is, and what a reviewer "
         "will look for. Naming a standard is not evidence; describe the work."
     )
-    drafts = ctx.storage.drafts(ctx.workspace.id)
-    _upload(ctx, drafts)
+    drafts = ctx.store.drafts(ctx.workspace.id)
+    if ctx.can_edit:
+        _upload(ctx, drafts)
+    elif not drafts:
+        st.info("No project in this workspace yet.")
+        return
     left, right = st.columns([4, 1], vertical_alignment="bottom")
     with left:
         chosen = _select_draft(ctx, drafts)
@@ -223,17 +232,45 @@ def page() -> None:
         _new_project(ctx, drafts)
     else:
         draft = next(d for d in drafts if d.id == chosen)
-        with right:
-            _rename(ctx, draft)
+        if ctx.can_edit:
+            with right:
+                _rename(ctx, draft)
         _draft_panel(ctx, draft)
     if not drafts:
+        _my_data(ctx)
         return
     st.divider()
     st.subheader("All projects side by side")
-    analysis = workspace_analysis(ctx.storage, ctx.kb, ctx.workspace.id)
+    analysis = workspace_analysis(ctx.store, ctx.kb, ctx.workspace.id)
     heatmap(matrix_frame([(p.source, p) for p in analysis.projects]), key="matrix")
     requirements(analysis)
     gap_report_downloads(ctx, analysis, key="narrative-export")
+    _my_data(ctx)
+
+
+def _my_data(ctx: Context) -> None:
+    """Export everything the workspace holds, or delete it for good: for its owner only."""
+    if not ctx.store.can(Permission.delete, ctx.workspace):
+        return
+    with st.expander("Your data: export or delete this workspace"):
+        st.download_button(
+            "Export everything (.zip: drafts, versions, analyses, comments, chat)",
+            lambda: ctx.store.export(ctx.workspace.id),
+            f"{safe_name(ctx.workspace.name).replace(' ', '_')}-export.zip",
+            "application/zip",
+            key="workspace-export",
+        )
+        st.warning(
+            f"Deleting “{ctx.workspace.name}” removes its drafts, versions, analyses, comments and conversations "
+            "from this server for good. Export first if you may need them."
+        )
+        confirm = st.text_input("Type the workspace's name to confirm", key="delete-confirm")
+        if st.button("Delete this workspace", key="workspace-delete", disabled=confirm.strip() != ctx.workspace.name):
+            ctx.store.delete_workspace(ctx.workspace.id)
+            for key in ("active-ws", "opened-workspace", "delete-confirm"):
+                st.session_state.pop(key, None)
+            st.query_params.clear()
+            st.rerun()
 
 
 page()

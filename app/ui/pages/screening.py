@@ -7,6 +7,7 @@ import streamlit as st
 
 from app.eligibility.screening import SCREENING_HEADER, screen
 from app.reports.gap_report import table_csv
+from app.storage.access import may_screen
 from app.ui.context import sidebar
 from app.ui.render import literal
 
@@ -14,6 +15,9 @@ from app.ui.render import literal
 def page() -> None:
     ctx = sidebar()
     st.title("Batch screening")
+    if not may_screen(ctx.principal):
+        st.error("Batch screening is for the certifying body's staff; your account cannot use it.")
+        return
     st.caption(
         "Upload application files (.yaml, as for `certprep check`) together with the hours logs and narratives "
         "they name. Each application becomes one row."
