@@ -164,33 +164,26 @@ def audit_cmd(
         typer.echo(f"{e.at[:19]}  {e.actor:<16} {e.action:<18} {where} {e.detail}".rstrip())
 
 
-def _store(user: str | None, password_stdin: bool):
-    """The WorkspaceStore for this user: personal mode needs none, organization mode a sign-in."""
+UserOption = Annotated[str | None, typer.Option("--user", help="Act as this account (organization mode).")]
+
+
+def _with_store(user: str | None, password_stdin: bool, action):
+    """Run ``action`` on the WorkspaceStore of this user: personal mode needs none, organization mode a
+    sign-in (same lockout as the app), ended when the command is done."""
     from app.accounts import Principal
     from app.config import AccessMode
     from app.storage.access import WorkspaceStore
 
     settings, storage, accounts = _services()
     if settings.mode is AccessMode.personal:
-        return WorkspaceStore(storage, Principal.local())
+        return _run(lambda: action(WorkspaceStore(storage, Principal.local())))
     if not user:
         _fail("accounts are on (organization mode): say who you are with --user NAME")
     token = _run(lambda: accounts.sign_in(user, _password(password_stdin, confirm=False)))
-    principal = accounts.principal(token)
-    return WorkspaceStore(storage, principal), accounts, token
-
-
-UserOption = Annotated[str | None, typer.Option("--user", help="Act as this account (organization mode).")]
-
-
-def _with_store(user, password_stdin, action):
-    opened = _store(user, password_stdin)
-    store, accounts, token = opened if isinstance(opened, tuple) else (opened, None, None)
     try:
-        return _run(lambda: action(store))
+        return _run(lambda: action(WorkspaceStore(storage, accounts.principal(token))))
     finally:
-        if accounts is not None:
-            accounts.sign_out(token)
+        accounts.sign_out(token)
 
 
 @workspaces_app.command("list")

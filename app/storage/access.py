@@ -61,10 +61,6 @@ def may_screen(principal: Principal) -> bool:
     return principal.personal or principal.role is AccountRole.staff
 
 
-def _missing(workspace_id: int) -> AccessDenied:
-    return AccessDenied(f"no workspace with id {workspace_id}")
-
-
 class WorkspaceStore:
     """The store as one principal may use it: same method names as ``Storage``, every call checked."""
 
@@ -84,30 +80,29 @@ class WorkspaceStore:
     def can(self, permission: Permission, workspace: Workspace) -> bool:
         return allowed(self.principal, permission, workspace, self._assigned())
 
-    def _checked(self, workspace_id: int, permission: Permission) -> Workspace:
+    def _checked(self, workspace_id: int, permission: Permission, hidden: str | None = None) -> Workspace:
+        """The workspace, if this principal may do ``permission`` with it. Otherwise AccessDenied, worded
+        as ``hidden`` (default: the missing-workspace message) when they may not even read it."""
+        missing = AccessDenied(hidden or f"no workspace with id {workspace_id}")
         try:
             workspace = self.storage.workspace(workspace_id)
         except StorageError:
-            raise _missing(workspace_id) from None
+            raise missing from None
         if not self.can(Permission.read, workspace):
             self.audit.record(self.principal, Action.denied, workspace_id=workspace_id, detail=permission.value)
-            raise _missing(workspace_id)
+            raise missing
         if not self.can(permission, workspace):
             self.audit.record(self.principal, Action.denied, workspace, detail=permission.value)
             raise AccessDenied(f"you can read “{workspace.name}” but not {_VERBS[permission]} it")
         return workspace
 
     def _draft(self, draft_id: int, permission: Permission) -> tuple[Draft, Workspace]:
+        hidden = f"no draft with id {draft_id}"
         try:
             draft = self.storage.draft(draft_id)
         except StorageError:
-            raise AccessDenied(f"no draft with id {draft_id}") from None
-        try:
-            return draft, self._checked(draft.workspace_id, permission)
-        except AccessDenied as exc:
-            if str(exc) == str(_missing(draft.workspace_id)):
-                raise AccessDenied(f"no draft with id {draft_id}") from None
-            raise
+            raise AccessDenied(hidden) from None
+        return draft, self._checked(draft.workspace_id, permission, hidden)
 
     def _conversation(self, conversation_id: int) -> Conversation:
         try:
