@@ -72,6 +72,7 @@ font-size:1rem;font-weight:600;cursor:pointer}}
 
 def _form(request: Request, message: str = "", kind: str = "err", username: str = "", status: int = 200) -> Response:
     form_token = secrets.token_urlsafe(24)
+    message = message[:1].upper() + message[1:]
     body = _PAGE.format(
         message=f'<div class="msg {kind}" role="alert">{html.escape(message)}</div>' if message else "",
         action=LOGIN_PATH,

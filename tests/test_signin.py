@@ -51,7 +51,7 @@ def test_the_right_password_gets_an_httponly_strict_session_cookie_that_names_th
 def test_a_wrong_password_shows_the_form_again_with_one_message_and_no_cookie(client):
     response = _post(client, "sam", "wrong-password-123")
     assert response.status_code == 401
-    assert "wrong username or password" in response.text
+    assert "Wrong username or password" in response.text
     assert not any(c.startswith(signin.SESSION_COOKIE) for c in response.headers.get_list("set-cookie"))
     assert 'value="sam"' in response.text and "wrong-password-123" not in response.text
 
