@@ -29,7 +29,9 @@ def test_paste_check_revise_and_compare(ui_settings, db):
     assert draft.title == "Cutting waste in a food factory" and draft.text == text
     labels = [e.label for e in at.expander]
     assert "S6 Determine Cause — ✔ demonstrated" in " | ".join(labels)
-    assert labels[0].split(" — ")[1].startswith("✘ missing"), "gaps first"
+    order = {"✘": 0, "◐": 1, "✔": 2}  # missing, partial, demonstrated
+    ranks = [order[label.split(" — ")[1][0]] for label in labels if " — " in label and label[0] == "S"]
+    assert ranks == sorted(ranks) and ranks[0] < 2, ("gaps first", labels)
     shown = " ".join(m.value for m in at.markdown) + " ".join(w.value for w in at.warning)
     assert "projects_count" not in shown and "Minimum number of projects" in shown  # rules by name, not id
     assert re.search(r"- [A-Z][^*]{20,} \*\(S\d+\.C\d+\)\*", shown), "criteria in words, the id second"
