@@ -71,7 +71,7 @@ CREATE TABLE IF NOT EXISTS audit (
     detail TEXT NOT NULL DEFAULT ''
 );
 CREATE TABLE IF NOT EXISTS workspaces (
-    id INTEGER PRIMARY KEY,
+    id INTEGER PRIMARY KEY AUTOINCREMENT,  -- never reused: the audit log and old links name workspaces by id
     name TEXT NOT NULL,
     program TEXT NOT NULL,
     owner_id INTEGER REFERENCES users(id) ON DELETE SET NULL,
@@ -153,7 +153,7 @@ CREATE INDEX IF NOT EXISTS audit_by_time ON audit(at);
 # The workspaces table is rebuilt (SQLite cannot drop a constraint), the other tables gain a column.
 _MIGRATE_1_TO_2 = """
 CREATE TABLE workspaces_v2 (
-    id INTEGER PRIMARY KEY,
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
     name TEXT NOT NULL,
     program TEXT NOT NULL,
     owner_id INTEGER REFERENCES users(id) ON DELETE SET NULL,

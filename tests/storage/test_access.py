@@ -222,6 +222,9 @@ def test_deleting_a_workspace_removes_its_rows_and_its_text_from_the_database_fi
     raw = b"".join(p.read_bytes() for p in settings.data_dir.rglob("*") if p.is_file())
     assert b"confidential-7731" not in raw
     assert [w.name for w in world["sid"].workspaces()] == ["Ben — CPT 2027"]
+    # a workspace id is never given again: the audit log and old links keep meaning what they meant
+    world["ben"].delete_workspace(world["ben_ws"].id)  # the highest id: a plain rowid would hand it out again
+    assert world["ben"].create_workspace("Ben's second", "cpt").id > world["ben_ws"].id
 
 
 def test_a_schema_1_database_is_upgraded_with_its_work_kept_and_no_owners(tmp_path):

@@ -235,6 +235,8 @@ def _draft_panel(ctx: Context, draft: Draft) -> None:
 def page() -> None:
     ctx = sidebar()
     st.title("Narrative check")
+    if note := st.session_state.pop("deleted-note", None):
+        st.success(note)
     if not ctx.kb.standards:
         st.info(f"The {ctx.kb.program.short_name} does not use project narratives; see the Application page.")
         return
@@ -293,6 +295,7 @@ def _my_data(ctx: Context) -> None:
             for key in ("active-ws", "opened-workspace", "delete-confirm"):
                 st.session_state.pop(key, None)
             st.query_params.clear()
+            st.session_state["deleted-note"] = f"Deleted “{ctx.workspace.name}”: its data is gone from this server."
             st.rerun()
 
 
