@@ -7,8 +7,10 @@ written convention (`briefs/labelling.md`), passage by passage and sentence by s
 writer's intent and the blind label disagree, a third helper chose between them by that convention,
 seeing the two labels unattributed; `readers` keeps all three so the agreement can be recomputed.
 
-Batches from authors ``A-*`` are the development set (the method may be fitted and tuned on them);
-``B-*`` authors are the test set, read only by `certprep eval generalization`.
+Batches from authors ``A*-*`` are the development set (the method may be fitted and tuned on them);
+``B-*`` authors are the test set, read only by `certprep eval generalization`. ``C-*`` batches are sealed:
+a second test set, written and labelled the same way, that nothing reads (no training, no evaluation) until
+a future round switches the evaluation to it, because ``B-*`` has been looked at more than once.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from pydantic import BaseModel, Field, model_validator
 
 INDEPENDENT = Path(__file__).parent / "data" / "independent"
 Label = Literal["demonstrated", "partial", "missing"]
+Split = Literal["dev", "test", "sealed"]
 Kind = Literal["evidence", "keyword_only", "planned", "someone_else", "off_topic", "project"]
 
 
@@ -43,8 +46,10 @@ class IndependentItem(BaseModel):
     )
 
     @property
-    def split(self) -> Literal["dev", "test"]:
-        return "test" if self.author.startswith("B-") else "dev"
+    def split(self) -> Split:
+        if self.author.startswith("B-"):
+            return "test"
+        return "sealed" if self.author.startswith("C-") else "dev"
 
     @model_validator(mode="after")
     def _consistent(self) -> IndependentItem:
@@ -56,7 +61,7 @@ class IndependentItem(BaseModel):
         return self.labels.get(standard, "missing")
 
 
-def load_independent(split: Literal["dev", "test"] | None = None, path: Path = INDEPENDENT) -> list[IndependentItem]:
+def load_independent(split: Split | None = None, path: Path = INDEPENDENT) -> list[IndependentItem]:
     items: list[IndependentItem] = []
     for file in sorted(path.glob("*.yaml")):
         items.extend(IndependentItem.model_validate(x) for x in yaml.safe_load(file.read_text(encoding="utf-8")))
