@@ -105,6 +105,13 @@ class Settings(BaseSettings):
         default=5, ge=1, description="Wrong passwords in a row that lock an account (against guessing)."
     )
     lockout_minutes: float = Field(default=15, gt=0, description="How long a locked account stays locked.")
+    signin_failures_per_address: int = Field(
+        default=30,
+        ge=1,
+        description="Failed sign-ins from one address within signin_window_minutes before it must wait "
+        "(against trying one password on many accounts; behind a proxy all users share its address).",
+    )
+    signin_window_minutes: float = Field(default=15, gt=0, description="The window of that count.")
     min_password_length: int = Field(
         default=12, ge=8, description="Shortest password accepted (length is what resists guessing)."
     )

@@ -8,8 +8,13 @@ A second cookie carries a one-time form token against cross-site sign-in.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import html
 import secrets
+import threading
+import time
+from collections import defaultdict, deque
 from functools import lru_cache
 
 from starlette.concurrency import run_in_threadpool
@@ -36,6 +41,39 @@ def _accounts(database: str) -> Accounts:
 
 def accounts() -> Accounts:
     return _accounts(str(get_settings().database_path))
+
+
+class _AddressThrottle:
+    """Failed sign-ins per client address in a sliding window, in this process: the account lockout stops
+    guessing one account's password, this stops trying one password across many accounts. Behind a
+    reverse proxy every user shares the proxy's address, so the default limit is generous."""
+
+    def __init__(self) -> None:
+        self._failures: dict[str, deque[float]] = defaultdict(deque)
+        self._lock = threading.Lock()
+
+    def _recent(self, address: str, window: float, now: float) -> deque[float]:
+        failures = self._failures[address]
+        while failures and failures[0] <= now - window:
+            failures.popleft()
+        return failures
+
+    def blocked(self, address: str, limit: int, window: float) -> bool:
+        with self._lock:
+            return len(self._recent(address, window, time.monotonic())) >= limit
+
+    def failed(self, address: str, window: float) -> None:
+        with self._lock:
+            now = time.monotonic()
+            self._recent(address, window, now).append(now)
+
+
+THROTTLE = _AddressThrottle()
+
+
+def sign_out_token(session_token: str) -> str:
+    """What a sign-out link must carry: derived from the session, so another site cannot sign a user out."""
+    return hashlib.sha256(f"certprep-sign-out:{session_token}".encode()).hexdigest()[:32]
 
 
 def _safe_next(value: str | None) -> str:
@@ -97,9 +135,15 @@ async def login(request: Request) -> Response:
     username = str(form.get("username") or "")[:64]
     if not form.get("form_token") or form.get("form_token") != request.cookies.get(FORM_COOKIE):
         return _form(request, "The sign-in form expired: please try again.", username=username, status=400)
+    address = request.client.host if request.client else "unknown"
+    window = settings.signin_window_minutes * 60
+    if THROTTLE.blocked(address, settings.signin_failures_per_address, window):
+        message = f"Too many failed sign-ins from this address: wait {settings.signin_window_minutes:g} minutes."
+        return _form(request, message, username=username, status=429)
     try:
         token = await run_in_threadpool(accounts().sign_in, username, str(form.get("password") or "")[:2048])
     except SignInError as exc:
+        THROTTLE.failed(address, window)
         return _form(request, str(exc), username=username, status=401)
     response = RedirectResponse(_safe_next(str(form.get("next") or "/")), status_code=303)
     response.set_cookie(
@@ -116,7 +160,10 @@ async def login(request: Request) -> Response:
 
 
 async def logout(request: Request) -> Response:
-    await run_in_threadpool(accounts().sign_out, request.cookies.get(SESSION_COOKIE))
+    token = request.cookies.get(SESSION_COOKIE)
+    if not token or not hmac.compare_digest(request.query_params.get("t", ""), sign_out_token(token)):
+        return RedirectResponse("/", status_code=303)  # not a link certprep made for this session
+    await run_in_threadpool(accounts().sign_out, token)
     response = RedirectResponse(f"{LOGIN_PATH}?note=signed-out", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response

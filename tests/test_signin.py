@@ -21,6 +21,7 @@ def client(monkeypatch, tmp_path):
     monkeypatch.setenv("CERTPREP_MODE", "organization")
     get_settings.cache_clear()
     signin._accounts.cache_clear()
+    signin.THROTTLE._failures.clear()
     signin.accounts().add(Principal.operator(), "sam", "candidate", PASSWORD)
     with TestClient(Starlette(routes=signin.ROUTES), base_url="http://127.0.0.1") as test_client:
         yield test_client
@@ -78,10 +79,26 @@ def test_a_form_not_handed_out_by_this_server_is_refused(client):
     assert response.status_code == 400 and "form expired" in response.text
 
 
-def test_signing_out_ends_the_session_on_the_server(client):
+def test_signing_out_ends_the_session_on_the_server_only_from_certprep_s_own_link(client):
     response = _post(client, "sam", PASSWORD)
     token = response.cookies.get(signin.SESSION_COOKIE)
     client.cookies.set(signin.SESSION_COOKIE, token)
-    out = client.get(signin.LOGOUT_PATH, follow_redirects=False)
+    forged = client.get(signin.LOGOUT_PATH, follow_redirects=False)  # e.g. an <img> on another site
+    assert forged.headers["location"] == "/" and signin.accounts().principal(token).username == "sam"
+    wrong = client.get(f"{signin.LOGOUT_PATH}?t={'0' * 32}", follow_redirects=False)
+    assert wrong.headers["location"] == "/" and signin.accounts().principal(token) is not None
+    out = client.get(f"{signin.LOGOUT_PATH}?t={signin.sign_out_token(token)}", follow_redirects=False)
     assert out.status_code == 303 and out.headers["location"].endswith("note=signed-out")
     assert signin.accounts().principal(token) is None
+
+
+def test_one_address_trying_many_accounts_is_made_to_wait(client, monkeypatch):
+    monkeypatch.setenv("CERTPREP_SIGNIN_FAILURES_PER_ADDRESS", "3")
+    get_settings.cache_clear()
+    for name in ("ann", "ben", "cy"):  # one password tried on three accounts: no account is locked
+        assert _post(client, name, "Summer2026!Summer").status_code == 401
+    blocked = _post(client, "sam", PASSWORD)
+    assert blocked.status_code == 429 and "from this address" in blocked.text
+    assert not any(c.startswith(signin.SESSION_COOKIE) for c in blocked.headers.get_list("set-cookie"))
+    signin.THROTTLE._failures.clear()  # the window has passed
+    assert _post(client, "sam", PASSWORD).status_code == 303

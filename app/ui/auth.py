@@ -12,7 +12,7 @@ import streamlit as st
 
 from app.accounts import Accounts, Principal, SignInError
 from app.config import AccessMode
-from app.signin import LOGIN_PATH, LOGOUT_PATH, SESSION_COOKIE
+from app.signin import LOGIN_PATH, LOGOUT_PATH, SESSION_COOKIE, sign_out_token
 from app.ui import resources
 
 TOKEN_KEY = "certprep-token"
@@ -44,8 +44,7 @@ def _sso_principal(service: Accounts) -> Principal | None:
 def current() -> Principal | None:
     """The signed-in principal in organization mode; None when nobody is (or the session has ended)."""
     service = accounts()
-    token = st.session_state.get(TOKEN_KEY) or st.context.cookies.get(SESSION_COOKIE)
-    token = token if isinstance(token, str) else None  # no cookie jar outside a browser (AppTest)
+    token = _token()
     principal = service.principal(token)
     if principal is None and token:
         st.session_state["sign-in-problem"] = "Your session has ended (expired, signed out or account disabled)."
@@ -78,8 +77,14 @@ def require_sign_in() -> Principal:
     raise AssertionError("unreachable")  # st.stop ends the run
 
 
+def _token() -> str | None:
+    token = st.session_state.get(TOKEN_KEY) or st.context.cookies.get(SESSION_COOKIE)
+    return token if isinstance(token, str) else None  # no cookie jar outside a browser (AppTest)
+
+
 def sign_out_link() -> None:
-    if resources.settings().sso_provider and st.user.is_logged_in:
+    token = _token()
+    if token:
+        _link("Sign out", f"{LOGOUT_PATH}?t={sign_out_token(token)}")
+    elif resources.settings().sso_provider and st.user.is_logged_in:
         st.button("Sign out", on_click=st.logout, key="sign-out")
-    else:
-        _link("Sign out", LOGOUT_PATH)

@@ -334,7 +334,9 @@ def test_each_role_signs_in_and_sees_only_what_it_may(tmp_path, browser):
                 assert not any("confidential-8812" in v for v in values)
                 assert "confidential-8812" not in browser.find_element(By.TAG_NAME, "body").text
             _shot(browser, f"org-{name}-narrative.png")
-        browser.get(f"{running.url}/account/logout")
+        browser.get(f"{running.url}/account/logout")  # typed or linked from elsewhere: no effect
+        _wait_text(browser, "Ada · admin", timeout=60)
+        WebDriverWait(browser, 30).until(lambda d: d.find_element(By.LINK_TEXT, "Sign out")).click()
         _wait_text(browser, "You are signed out.")
         browser.get(f"{running.url}/narrative?ws={workspace.id}")
         _wait_text(browser, "sign in to see your workspaces", timeout=60)
