@@ -9,7 +9,7 @@ import re
 from app.chat.facts import Reading
 from app.chat.models import AnswerSentence, Grounding, Role
 from app.chat.numbers import show
-from app.retrieval.answer import Citation, _body
+from app.retrieval.answer import Citation, passage_body
 
 _BULLET = re.compile(r"\s+-\s+")
 _HEADING = re.compile(r"^[A-Z]{2,}\s+Standard\s+\d+\s+\(S\d+\):\s+[^.]+\.\s*")
@@ -17,7 +17,7 @@ _HEADING = re.compile(r"^[A-Z]{2,}\s+Standard\s+\d+\s+\(S\d+\):\s+[^.]+\.\s*")
 
 def passage_sentences(citation: Citation) -> list[str]:
     """The sentences (or list items) of a passage, without the heading it carries for retrieval."""
-    body = _body(citation.text)
+    body = passage_body(citation.text)
     if body.startswith("- ") or (" - " in body and body.count(" - ") >= 2):
         items = [i.strip(" -") for i in _BULLET.split(" " + body) if i.strip(" -")]
         return items

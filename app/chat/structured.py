@@ -23,7 +23,7 @@ from app.chat.facts import EDUCATION_WORDS
 from app.chat.models import AnswerSentence, Grounding
 from app.chat.numbers import NUMBER, digits, show, to_number
 from app.knowledge.schema import KnowledgeBase
-from app.retrieval.answer import Citation, _body
+from app.retrieval.answer import Citation, passage_body
 from app.tokens import tokenize
 
 # Question vocabulary (English, not program knowledge).
@@ -604,7 +604,7 @@ def faq_polarity(q: Question, ctx: Context) -> Direct | None:
     if not citations:
         return None
     sentences = passage_sentences(citations[0])
-    body = _body(citations[0].text)
+    body = passage_body(citations[0].text)
     lead = f"{first} {sentences[0]}" if sentences and body.startswith(f"{first} {sentences[0]}") else first
     if lead not in citations[0].text:
         return None

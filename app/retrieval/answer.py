@@ -47,7 +47,7 @@ class Answer(BaseModel):
         return data
 
 
-def _body(text: str) -> str:
+def passage_body(text: str) -> str:
     """A chunk's text without the heading it carries for retrieval ("CPT Standard 6 (S6): ... .")."""
     for marker in (
         " A:",
@@ -63,7 +63,7 @@ def _body(text: str) -> str:
 
 
 def _first_sentences(text: str, limit: int = 2) -> str:
-    sentences = re.split(r"(?<=[.!?])\s+", _body(text))
+    sentences = re.split(r"(?<=[.!?])\s+", passage_body(text))
     return " ".join(sentences[:limit]).strip()
 
 
