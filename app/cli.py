@@ -330,7 +330,7 @@ def serve_cmd(
         sys.executable, "-m", "streamlit", "run", str(script),
         "--server.address", host, "--server.port", str(port), "--server.headless", "true",
         "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none", "--client.toolbarMode", "minimal",
-        "--server.maxUploadSize", str(_settings().upload_transfer_mb),
+        "--server.maxUploadSize", str(settings.upload_transfer_mb),
     ]  # fmt: skip
     typer.echo(f"certprep is starting on http://{host}:{port}")
     os.execv(sys.executable, args)

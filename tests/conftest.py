@@ -28,6 +28,16 @@ def _isolated_env(monkeypatch, tmp_path):
     get_settings.cache_clear()
 
 
+@pytest.fixture
+def organization_settings(monkeypatch) -> Settings:
+    """Accounts on (organization mode), in this test's own data directory."""
+    from app.config import get_settings
+
+    monkeypatch.setenv("CERTPREP_MODE", "organization")
+    get_settings.cache_clear()
+    return get_settings()
+
+
 @pytest.fixture(scope="session")
 def embedder():
     from app.embeddings import get_embedder

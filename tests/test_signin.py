@@ -16,16 +16,12 @@ PASSWORD = "a-good-long-password"
 
 
 @pytest.fixture
-def client(monkeypatch, tmp_path):
-    monkeypatch.setenv("CERTPREP_DATA_DIR", str(tmp_path))
-    monkeypatch.setenv("CERTPREP_MODE", "organization")
-    get_settings.cache_clear()
+def client(organization_settings):
     signin._accounts.cache_clear()
     signin.THROTTLE._failures.clear()
     signin.accounts().add(Principal.operator(), "sam", "candidate", PASSWORD)
     with TestClient(Starlette(routes=signin.ROUTES), base_url="http://127.0.0.1") as test_client:
         yield test_client
-    get_settings.cache_clear()
     signin._accounts.cache_clear()
 
 

@@ -125,10 +125,6 @@ class Accounts:
         self._require_admin(actor)
         return self._account(self._existing(username))
 
-    def assigned_candidates(self, mentor_id: int) -> set[int]:
-        rows = self.storage.query("SELECT candidate_id FROM assignments WHERE mentor_id = ?", mentor_id)
-        return {r[0] for r in rows}
-
     def display_names(self) -> dict[int, str]:
         """Account id -> "Name (username)", to label other people's workspaces."""
         rows = self.storage.query("SELECT id, username, display_name FROM users")

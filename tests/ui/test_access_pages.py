@@ -8,7 +8,6 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from app.accounts import Accounts, Principal
-from app.config import get_settings
 from app.storage import Storage
 from app.storage.access import WorkspaceStore
 from app.ui.auth import TOKEN_KEY
@@ -20,11 +19,8 @@ SECRET = "Harbourview Dental lost 23% of patients (confidential-5521)"
 
 
 @pytest.fixture
-def org(monkeypatch, tmp_path):
-    monkeypatch.setenv("CERTPREP_DATA_DIR", str(tmp_path))
-    monkeypatch.setenv("CERTPREP_MODE", "organization")
-    get_settings.cache_clear()
-    settings = get_settings()
+def org(organization_settings):
+    settings = organization_settings
     storage = Storage(settings.database_path)
     accounts = Accounts(storage, settings)
     tokens = {}
@@ -35,8 +31,7 @@ def org(monkeypatch, tmp_path):
     ann = WorkspaceStore(storage, accounts.principal(tokens["ann"]))
     workspace = ann.create_workspace("Ann — CPT 2027", "cpt")
     draft = ann.create_draft(workspace.id, "Dental churn", SECRET)
-    yield {"accounts": accounts, "tokens": tokens, "ws": workspace, "draft": draft, "storage": storage}
-    get_settings.cache_clear()
+    return {"accounts": accounts, "tokens": tokens, "ws": workspace, "draft": draft, "storage": storage}
 
 
 def page_as(name: str, token: str | None, **query) -> AppTest:
