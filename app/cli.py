@@ -447,13 +447,19 @@ def _date_option(value: str | None, option: str):
 
 @app.command("recert")
 def recert_cmd(
-    program: Annotated[str, typer.Option("--program", "-p", help="Program id: cpt (points) or cpo (CEUs).")],
+    program: Annotated[str, typer.Option("--program", "-p", help="Program id (cpt, cpo, pmp...).")],
     anniversary: Annotated[
         str, typer.Option("--anniversary", help="Certification anniversary that ends the cycle (YYYY-MM-DD).")
     ],
     points_log: Annotated[
         Path,
-        typer.Option("--points-log", "--ceu-log", help="CSV: date, activity, points (CPT) or ceus, ethics (CPO)."),
+        typer.Option(
+            "--points-log",
+            "--ceu-log",
+            "--pdu-log",
+            help="CSV: date, activity, the program's credit column (points, ceus, pdus) and, where the program "
+            "has them, category (several separated by ;) or yes/no flag columns such as ethics.",
+        ),
     ],
     today: Annotated[str | None, typer.Option("--today", help="Check as of this date (default: today).")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
@@ -461,7 +467,7 @@ def recert_cmd(
     """Recertification: credits in the cycle, the ethics minimum and the filing deadline."""
     import datetime as dt
 
-    from app.eligibility.recert import check_recert, log_column, read_credit_log
+    from app.eligibility.recert import check_recert, read_credit_log
     from app.knowledge import load_knowledge
     from app.reports.check_text import render_recert
 
@@ -473,7 +479,7 @@ def recert_cmd(
         if program not in knowledge:
             raise UserError(f"unknown program {program!r} (known: {', '.join(sorted(knowledge))})")
         kb = knowledge[program]
-        rows = read_credit_log(points_log, log_column(kb))
+        rows = read_credit_log(points_log, kb)
         result = check_recert(kb, anniversary_day, rows, today_day)
     if as_json:
         typer.echo(json.dumps(result.model_dump(mode="json") | {"met": result.met}, indent=2, ensure_ascii=False))

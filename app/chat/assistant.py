@@ -17,6 +17,7 @@ import numpy as np
 from app.chat import compose, structured
 from app.chat.citations import validate_citations
 from app.chat.compose import cited, describe_fact, engine, passage_sentences, render, template
+from app.chat.facts import applicant_values
 from app.chat.llm import LLMUnavailable, provider, should_redact, stream_answer
 from app.chat.models import AnswerSentence, Grounding, Intent, Reply, Role, Session, Turn
 from app.chat.redact import redact
@@ -30,8 +31,15 @@ from app.templates import load_templates
 
 log = logging.getLogger(__name__)
 
-_CPO_FACTS = {"paid_hours": "paid_hours", "education": "education", "ethics": "ethics_agreed"}
-_CPT_FACTS = {"experience": "experience_years", "projects": "projects", "ethics": "ethics_agreed"}
+# the fact each kind of check turns on (its first ``reads``) -> the applicant values that state it
+_CHAT_FACT = {
+    "paid_hours": ("paid_hours",),
+    "education": ("education",),
+    "ethics_agreed": ("ethics_agreed",),
+    "experience": ("experience_years",),
+    "projects": ("projects",),
+    "education_hours": ("education_hours", "credentials"),
+}
 
 
 @dataclass
@@ -323,41 +331,25 @@ class Assistant:
         return reply, facts
 
     def _eligibility(self, r: Route, session: Session) -> tuple[Reply, list[str]]:
-        from app.eligibility.check import check_cpo_facts, check_cpt_facts
-        from app.eligibility.cpo import CpoFacts
-        from app.eligibility.cpt import CptFacts, CptProject
+        from app.eligibility.check import check_facts, has_checks
+        from app.eligibility.facts import ApplicantFacts, ProjectFact
 
         kb = self.knowledge[r.program]
         known = session.facts.setdefault(r.program, {})
         earlier = {k: v for k, v in known.items() if k not in r.facts}
         known.update(r.facts)
-        parameters = kb.parameters()
-        today = dt.date.today()
-        if "min_paid_hours" in parameters:
-            check = check_cpo_facts(
-                kb,
-                CpoFacts(
-                    applied_on=today,
-                    paid_hours=known.get("paid_hours"),
-                    education=known.get("education"),
-                    ethics_agreed=known.get("ethics_agreed"),
-                ),
-            )
-            stated = {rid for rid, key in _CPO_FACTS.items() if known.get(key) is not None}
-        elif "min_experience_years" in parameters:
-            projects = [CptProject(title=f"Project {i + 1}") for i in range(int(known.get("projects", 0)))]
-            check = check_cpt_facts(
-                kb,
-                CptFacts(
-                    applied_on=today,
-                    experience_years=known.get("experience_years"),
-                    projects=projects,
-                    ethics_agreed=known.get("ethics_agreed"),
-                ),
-            )
-            stated = {rid for rid, key in _CPT_FACTS.items() if known.get(key) is not None}
-        else:
-            check, stated = None, set()
+        check, stated = None, set()
+        if has_checks(kb):
+            projects = [ProjectFact(title=f"Project {i + 1}") for i in range(int(known.get("projects", 0)))]
+            values = applicant_values(known)
+            check = check_facts(kb, ApplicantFacts(applied_on=dt.date.today(), projects=projects, **values))
+            # a requirement is answered only when the fact it turns on was said
+            stated = {
+                spec.id
+                for spec in kb.checks.eligibility  # type: ignore[union-attr]
+                if any(values.get(f) not in (None, []) for f in _CHAT_FACT.get(spec.reads[0], ()))
+            }
+        keys = {spec.id: _CHAT_FACT.get(spec.reads[0]) for spec in (kb.checks.eligibility if kb.checks else [])}
         checked = [q for q in (check.requirements if check else []) if q.id in stated]
         if not checked:
             reply = self._knowledge(Route(Intent.knowledge, r.program, r.role, query=r.query))
@@ -366,8 +358,15 @@ class Assistant:
         met = all(q.met for q in checked)
         # unmet first; among equals, the requirements this message's facts bear on (a follow-up changes
         # one fact), then those resting on confirmed rules
-        keys = {**_CPO_FACTS, **_CPT_FACTS}
-        order = sorted(checked, key=lambda q: (q.met, keys.get(q.id) not in r.facts, q.uncertain))
+        said_now = applicant_values(r.facts)
+        order = sorted(
+            checked,
+            key=lambda q: (
+                q.met,
+                not any(said_now.get(f) not in (None, []) for f in keys.get(q.id) or ()),
+                q.uncertain,
+            ),
+        )
         first = order[0]
         citations = self._search(f"{first.title}. {r.query}", r.program, kinds=["eligibility"], k=3)
         program = kb.program.short_name

@@ -52,6 +52,16 @@ _HOURS = re.compile(
     r"(?!\s+(?:a|an|per|each|every)\s+(?:day|week|month|year)\b|\s+(?:daily|weekly|monthly|yearly))",  # a rate
     re.I,
 )
+# hours of instruction ("35 contact hours", "40 hours of project management training") are not work hours
+_CONTACT = re.compile(
+    _QTY + r"\s*(?:contact\s+hours?|(?:hours?|hrs?)\s+of\s+(?:formal\s+)?(?:project\s+management\s+|pm\s+)?"
+    r"(?:education|training|instruction|coursework|courses?|classes))\b",
+    re.I,
+)
+_MONTHS = re.compile(
+    _QTY + r"\s*months?(?:\s+of)?(?:\s+[\w-]+){0,3}?\s+(?:experience|leading|managing|running|projects?)\b", re.I
+)
+_CREDENTIALS = {"capm": re.compile(r"\bCAPM\b"), "gac_degree": re.compile(r"\bGAC[- ]accredited\b", re.I)}
 _UNPAID = re.compile(_QTY + r"\s*(?:unpaid|volunteer(?:ed|ing)?|pro[- ]bono)\s*(?:hours?|hrs?)\b", re.I)
 _YEARS = re.compile(
     _QTY
@@ -184,12 +194,15 @@ def read_facts(message: str) -> list[Reading]:
     text = digits(message)
     found: list[tuple[re.Match[str], str, int, int]] = []
     unpaid = list(_UNPAID.finditer(text))
+    contact = list(_CONTACT.finditer(text))
     found += [(m, "unpaid_hours", m.start(), m.end()) for m in unpaid]
+    found += [(m, "education_hours", m.start(), m.end()) for m in contact]
     found += [
         (m, "paid_hours", m.start(), m.end())
         for m in _HOURS.finditer(text)
-        if not any(u.start() <= m.start() < u.end() for u in unpaid)
+        if not any(u.start() <= m.start() < u.end() for u in unpaid + contact)
     ]
+    found += [(m, "experience_months", m.start(), m.end()) for m in _MONTHS.finditer(text)]
     years = list(_YEARS.finditer(text)) or list(_YEARS_SIMPLE.finditer(text))
     found += [
         (m, "experience_years", m.start("qty") if "qty" in m.re.groupindex else m.start(), m.end()) for m in years
@@ -222,6 +235,14 @@ def read_facts(message: str) -> list[Reading]:
                         start=m.start(),
                     )
                 )
+    for credential, pattern in _CREDENTIALS.items():
+        for m in pattern.finditer(text):
+            stance, question = _stance(text, m.start(), m.end())
+            readings.append(
+                Reading(
+                    key=f"credential_{credential}", value=True, stance=stance, in_question=question, start=m.start()
+                )
+            )
     refused = _ETHICS_NO.search(text)
     ethics = refused or _ETHICS_YES.search(text)
     if ethics:
@@ -254,3 +275,19 @@ def _rank(r: Reading) -> int:
 def extract_facts(text: str, include_bare: bool = True) -> dict[str, Any]:
     """The facts a message states about the user, as the rules engine takes them."""
     return {r.key: r.value for r in take(read_facts(text), include_bare)}
+
+
+def applicant_values(known: dict[str, Any]) -> dict[str, Any]:
+    """The facts gathered in a conversation as ``ApplicantFacts`` fields: months become years of
+    experience and each credential mentioned is listed."""
+    years = known.get("experience_years")
+    if years is None and known.get("experience_months") is not None:
+        years = float(known["experience_months"]) / 12
+    return {
+        "paid_hours": known.get("paid_hours"),
+        "education": known.get("education"),
+        "ethics_agreed": known.get("ethics_agreed"),
+        "experience_years": years,
+        "education_hours": known.get("education_hours"),
+        "credentials": [k.removeprefix("credential_") for k, v in known.items() if k.startswith("credential_") and v],
+    }

@@ -14,7 +14,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from app.eligibility.cpo import EDUCATION_LEVELS, Substitution
+from app.eligibility.facts import EDUCATION_LEVELS, Substitution
 
 _MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 MAX_APPLICATION_BYTES = 1_048_576
@@ -94,7 +94,9 @@ class ApplicationFile(Strict):
     education: str | None = Field(default=None, description=" | ".join(EDUCATION_LEVELS))
     ethics_agreed: bool | None = None
     hours_log: str | None = None
-    paid_hours: float | None = Field(default=None, ge=0, description="CPO: a total, when there is no log.")
+    paid_hours: float | None = Field(default=None, ge=0, description="A total of paid hours, when there is no log.")
+    education_hours: float | None = Field(default=None, ge=0, description="Contact hours of formal instruction.")
+    credentials: list[str] = Field(default_factory=list, description="Credentials held, e.g. capm.")
     substitutions: list[Substitution] = Field(default_factory=list)
     experience: list[Role] = Field(default_factory=list)
     projects: list[ProjectEntry] = Field(default_factory=list)
@@ -103,6 +105,11 @@ class ApplicationFile(Strict):
     @classmethod
     def _lower(cls, value: str) -> str:
         return value.strip().lower()
+
+    @field_validator("credentials")
+    @classmethod
+    def _credential_ids(cls, values: list[str]) -> list[str]:
+        return [v.strip().lower().replace(" ", "_").replace("-", "_") for v in values]
 
     @field_validator("education")
     @classmethod

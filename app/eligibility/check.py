@@ -1,7 +1,8 @@
-"""`certprep check`: a whole application file reviewed against its program's rules.
+"""`certprep check`: an application reviewed against its program's checks (``checks.yaml``).
 
-The same functions serve the chat assistant (``check_cpo_facts`` / ``check_cpt_facts`` take facts
-extracted from a conversation) and the UI's application page.
+One engine for every program: the chat, the Application page, the Narrative page's requirements and the
+staff's batch screening all call ``check_facts`` with an ``ApplicantFacts``; which checks run, with which
+thresholds and in which words, is the program's data.
 """
 
 from __future__ import annotations
@@ -13,10 +14,11 @@ from pydantic import BaseModel, Field
 from app.config import Settings
 from app.documents import DocumentError, read_document
 from app.eligibility.application import ApplicationError, ApplicationFile, load_application, resolve
-from app.eligibility.cpo import CpoFacts, check_cpo
-from app.eligibility.cpt import AttestationFact, CptFacts, CptProject, RoleSpan, check_cpt
+from app.eligibility.evaluators import Run, evaluate
+from app.eligibility.facts import ApplicantFacts, AttestationFact, ProjectFact, RoleSpan
 from app.eligibility.hours_log import HoursLogError, read_hours_log
 from app.eligibility.models import HoursSummary, Requirement
+from app.knowledge.checks import CheckSpec
 from app.knowledge.loader import load_knowledge
 from app.knowledge.schema import KnowledgeBase
 
@@ -48,6 +50,57 @@ class ApplicationCheck(BaseModel):
         return sorted((r for r in self.requirements if not r.met), key=lambda r: r.uncertain)
 
 
+class NoChecksError(ApplicationError):
+    """The program has no eligibility checks in its knowledge folder."""
+
+
+def has_checks(kb: KnowledgeBase) -> bool:
+    return kb.checks is not None and bool(kb.checks.eligibility)
+
+
+def run_checks(
+    kb: KnowledgeBase, facts: ApplicantFacts, only: type[CheckSpec] | tuple[type[CheckSpec], ...] | None = None
+) -> Run:
+    """Every check of the program (or only those of the given types), in the program's order."""
+    if not has_checks(kb):
+        raise NoChecksError(
+            [f"program {kb.program.id!r} has no eligibility checks (knowledge/{kb.program.id}/checks.yaml)"]
+        )
+    run = Run(kb=kb, facts=facts)
+    requirements = []
+    for spec in kb.checks.eligibility:  # type: ignore[union-attr]
+        if only is None or isinstance(spec, only):
+            requirements += evaluate(spec, run)
+    run.requirements = requirements
+    return run
+
+
+def check_facts(kb: KnowledgeBase, facts: ApplicantFacts, applicant: str | None = None) -> ApplicationCheck:
+    run = run_checks(kb, facts)
+    projects = []
+    for project in facts.projects:
+        if project.analysis is not None:
+            projects.append(
+                {
+                    "title": project.title,
+                    "source": project.analysis.source,
+                    "standards": [
+                        {"id": s.id, "title": s.title, "status": s.status.value, "confidence": s.confidence}
+                        for s in project.analysis.standards
+                    ],
+                }
+            )
+    return ApplicationCheck(
+        program=kb.program.id,
+        applicant=applicant,
+        eligible=all(r.met for r in run.requirements),
+        requirements=run.requirements,
+        hours=run.hours,
+        projects=projects,
+        warnings=run.warnings,
+    )
+
+
 def _program(settings: Settings, program: str) -> KnowledgeBase:
     knowledge = load_knowledge(settings.knowledge_dir)
     if program not in knowledge:
@@ -55,92 +108,79 @@ def _program(settings: Settings, program: str) -> KnowledgeBase:
     return knowledge[program]
 
 
-def check_cpo_facts(kb: KnowledgeBase, facts: CpoFacts, applicant: str | None = None) -> ApplicationCheck:
-    requirements, hours, warnings = check_cpo(kb, facts)
-    return ApplicationCheck(
-        program=kb.program.id,
-        applicant=applicant,
-        eligible=all(r.met for r in requirements),
-        requirements=requirements,
-        hours=hours,
-        warnings=warnings,
+def facts_from_file(settings: Settings, kb: KnowledgeBase, path: Path, application: ApplicationFile) -> ApplicantFacts:
+    """Read the files an application names (hours log, narratives) and analyse the narratives, reporting
+    every unreadable file at once."""
+    problems: list[str] = []
+    reads = kb.checks.reads() if kb.checks else set()
+    rows = None
+    if application.hours_log and "paid_hours" in reads:
+        try:
+            rows = read_hours_log(resolve(path, application.hours_log))
+        except HoursLogError as exc:
+            problems.extend(exc.problems)
+    documents = []
+    for index, project in enumerate(application.projects if "projects" in reads else []):
+        try:
+            documents.append(read_document(resolve(path, project.narrative), settings.max_upload_bytes))
+        except DocumentError as exc:
+            problems.append(f"{path}: projects[{index}].narrative: {exc}")
+    if problems:
+        raise ApplicationError(problems)
+    analysis = None
+    if documents and kb.standards:
+        from app.mapping.service import analyze_documents
+
+        analysis = analyze_documents(settings, kb.program.id, documents)
+    return ApplicantFacts(
+        applied_on=application.applied_on,
+        education=application.education,
+        ethics_agreed=application.ethics_agreed,
+        paid_hours=application.paid_hours,
+        hours_rows=rows,
+        substitutions=application.substitutions,
+        experience=[RoleSpan(role=r.role, start=r.start, end=r.end) for r in application.experience],
+        education_hours=application.education_hours,
+        credentials=application.credentials,
+        projects=[
+            ProjectFact(
+                title=p.title,
+                attestations=[AttestationFact(**a.model_dump()) for a in p.attestations],
+                analysis=analysis.projects[i] if analysis else None,
+                words=len(documents[i].text.split()) if i < len(documents) else None,
+            )
+            for i, p in enumerate(application.projects)
+        ],
     )
 
 
-def check_cpt_facts(kb: KnowledgeBase, facts: CptFacts, applicant: str | None = None) -> ApplicationCheck:
-    requirements, warnings = check_cpt(kb, facts)
-    projects = []
-    for project in facts.projects:
-        if project.analysis is not None:
-            entry = {"title": project.title, "source": project.analysis.source}
-            entry["standards"] = [
-                {"id": s.id, "title": s.title, "status": s.status.value, "confidence": s.confidence}
-                for s in project.analysis.standards
-            ]
-            projects.append(entry)
-    return ApplicationCheck(
-        program=kb.program.id,
-        applicant=applicant,
-        eligible=all(r.met for r in requirements),
-        requirements=requirements,
-        projects=projects,
-        warnings=warnings,
-    )
+def _unused(kb: KnowledgeBase, application: ApplicationFile) -> list[str]:
+    """Fields the application fills that none of the program's checks reads: said, not silently dropped."""
+    reads = kb.checks.reads() if kb.checks else set()
+    given = {
+        "paid_hours": application.hours_log or application.paid_hours is not None or application.substitutions,
+        "experience": application.experience,
+        "projects": application.projects,
+        "education_hours": application.education_hours is not None,
+        "credentials": application.credentials,
+    }
+    names = {
+        "paid_hours": "an hours log, paid hours or substitutions",
+        "experience": "experience",
+        "projects": "projects",
+        "education_hours": "education hours",
+        "credentials": "credentials",
+    }
+    short = kb.program.short_name
+    return [f"the {short} does not use {names[k]}; it was ignored" for k, v in given.items() if v and k not in reads]
 
 
 def check_application(settings: Settings, path: Path) -> ApplicationCheck:
-    application: ApplicationFile = load_application(path)
+    application = load_application(path)
     kb = _program(settings, application.program)
-    problems: list[str] = []
-    if application.program == "cpo":
-        rows = None
-        if application.hours_log:
-            log_path = resolve(path, application.hours_log)
-            try:
-                rows = read_hours_log(log_path)
-            except HoursLogError as exc:
-                problems.extend(exc.problems)
-        if problems:
-            raise ApplicationError(problems)
-        facts = CpoFacts(
-            applied_on=application.applied_on,
-            education=application.education,
-            ethics_agreed=application.ethics_agreed,
-            paid_hours=application.paid_hours,
-            hours_rows=rows,
-            substitutions=application.substitutions,
-        )
-        result = check_cpo_facts(kb, facts, application.applicant)
-        if application.projects:
-            result.warnings.append("CPO applications do not use project narratives; `projects` was ignored")
-        return result
-    if application.program == "cpt":
-        from app.mapping.service import analyze_documents
-
-        documents = []
-        for index, project in enumerate(application.projects):
-            try:
-                documents.append(read_document(resolve(path, project.narrative), settings.max_upload_bytes))
-            except DocumentError as exc:
-                problems.append(f"{path}: projects[{index}].narrative: {exc}")
-        if problems:
-            raise ApplicationError(problems)
-        analysis = analyze_documents(settings, "cpt", documents) if documents else None
-        facts = CptFacts(
-            applied_on=application.applied_on,
-            experience=[RoleSpan(role=r.role, start=r.start, end=r.end) for r in application.experience],
-            ethics_agreed=application.ethics_agreed,
-            projects=[
-                CptProject(
-                    title=p.title,
-                    attestations=[AttestationFact(**a.model_dump()) for a in p.attestations],
-                    analysis=analysis.projects[i] if analysis else None,
-                )
-                for i, p in enumerate(application.projects)
-            ],
-        )
-        result = check_cpt_facts(kb, facts, application.applicant)
-        if application.hours_log or application.substitutions:
-            result.warnings.append("the CPT does not use an hours log or substitutions; they were ignored")
-        return result
-    raise ApplicationError([f"{path}: program {application.program!r} has no eligibility rules in certprep yet"])
+    if not has_checks(kb):
+        raise NoChecksError([f"{path}: program {application.program!r} has no eligibility rules in certprep yet"])
+    facts = facts_from_file(settings, kb, path, application)
+    result = check_facts(kb, facts, application.applicant)
+    result.warnings += _unused(kb, application)
+    return result

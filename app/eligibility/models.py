@@ -12,6 +12,7 @@ class Requirement(BaseModel):
     detail: str = Field(description="A plain-language explanation of the verdict.")
     source: str = Field(description="Rule id and source keys, e.g. `paid-hours (N1, N2)`.")
     uncertain: bool = False
+    why_uncertain: list[str] = Field(default_factory=list, description="What makes the verdict uncertain.")
 
 
 class RejectedRow(BaseModel):

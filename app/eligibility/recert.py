@@ -1,7 +1,9 @@
-"""Recertification: CPT points and deadline from the anniversary date; CPO CEUs with the ethics minimum.
+"""Recertification by credits per cycle (CPT points, CPO CEUs, PMP PDUs...), for any program whose
+``checks.yaml`` has a ``recertification`` entry: the total, minimums per category, caps per category, and
+the filing deadline (the cycle's end, or a table of deadlines by anniversary).
 
-Credit logs are CSV files (date, activity, and `points` for CPT or `ceus` plus `ethics` for CPO); every row
-that does not count says why, with its line number.
+Credit logs are CSV files (date, activity, the program's amount column, and optionally ``category`` and
+yes/no flag columns); every row that does not count says why, with its line number.
 """
 
 from __future__ import annotations
@@ -13,10 +15,16 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field
 
+from app.eligibility.citing import cite
 from app.eligibility.dates import parse_date
 from app.eligibility.hours_log import YES, HoursLogError
 from app.eligibility.models import RejectedRow, Requirement
+from app.knowledge.checks import CreditsPerCycle
 from app.knowledge.schema import KnowledgeBase
+
+
+class RecertError(ValueError):
+    """The program has no recertification rules certprep can check."""
 
 
 class CreditRow(BaseModel):
@@ -24,18 +32,19 @@ class CreditRow(BaseModel):
     day: dt.date | None
     activity: str
     amount: float | None
-    ethics: bool = False
+    categories: set[str] = Field(default_factory=set)
     reason: str | None = None
 
 
 class RecertResult(BaseModel):
     program: str
+    unit: str
     cycle_start: dt.date
     cycle_end: dt.date
     deadline: dt.date | None
-    earned: float
+    earned: float = Field(description="Credits that count toward the total, after caps.")
     required: float
-    ethics_earned: float | None = None
+    category_earned: dict[str, float] = Field(default_factory=dict, description="Counted credits per category.")
     requirements: list[Requirement]
     rejected_rows: list[RejectedRow] = Field(default_factory=list)
     warnings: list[str] = Field(default_factory=list)
@@ -52,7 +61,20 @@ def add_years(day: dt.date, years: int) -> dt.date:
         return day.replace(year=day.year + years, day=28)
 
 
-def parse_credit_log(text: str, amount_column: str, name: str = "log") -> list[CreditRow]:
+def spec_of(kb: KnowledgeBase) -> CreditsPerCycle:
+    if kb.checks is None or kb.checks.recertification is None:
+        raise RecertError(f"program {kb.program.id!r} has no recertification rules in its knowledge base")
+    return kb.checks.recertification
+
+
+def log_column(kb: KnowledgeBase) -> str:
+    """The credit log's amount column for this program (points, ceus, pdus...)."""
+    return spec_of(kb).column
+
+
+def parse_credit_log(
+    text: str, amount_column: str, name: str = "log", spec: CreditsPerCycle | None = None
+) -> list[CreditRow]:
     reader = csv.DictReader(io.StringIO(text))
     if not reader.fieldnames:
         raise HoursLogError([f"{name}: the file is empty; expected columns date, activity, {amount_column}"])
@@ -60,6 +82,8 @@ def parse_credit_log(text: str, amount_column: str, name: str = "log") -> list[C
     missing = [c for c in ("date", "activity", amount_column) if c not in columns]
     if missing:
         raise HoursLogError([f"{name}: missing column {c!r}" for c in missing])
+    known = {c.id for c in spec.categories} if spec else set()
+    flags = list(spec.flag_columns) if spec else ["ethics"]
     rows = []
     for record in reader:
         get = {key: (record.get(original) or "").strip() for key, original in columns.items()}
@@ -72,12 +96,19 @@ def parse_credit_log(text: str, amount_column: str, name: str = "log") -> list[C
             row.amount = float(get[amount_column].replace(",", "."))
         except ValueError:
             row.reason = row.reason or f"{amount_column} {get[amount_column]!r} is not a number"
-        row.ethics = get.get("ethics", "").lower() in YES
+        for flag in flags:
+            if get.get(flag, "").lower() in YES:
+                row.categories.add(flag)
+        for tag in filter(None, (t.strip().lower().replace(" ", "_") for t in get.get("category", "").split(";"))):
+            if spec and tag not in known:
+                row.reason = row.reason or f"category {tag!r} is not one of {', '.join(sorted(known))}"
+            row.categories.add(tag)
         rows.append(row)
     return rows
 
 
-def read_credit_log(path: Path, amount_column: str) -> list[CreditRow]:
+def read_credit_log(path: Path, kb: KnowledgeBase) -> list[CreditRow]:
+    spec = spec_of(kb)
     try:
         raw = path.read_bytes()
     except OSError as exc:
@@ -86,10 +117,10 @@ def read_credit_log(path: Path, amount_column: str) -> list[CreditRow]:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         text = raw.decode("cp1252", errors="replace")
-    return parse_credit_log(text, amount_column, str(path))
+    return parse_credit_log(text, spec.column, str(path), spec)
 
 
-def _count(rows: list[CreditRow], start: dt.date, end: dt.date, today: dt.date) -> list[CreditRow]:
+def _count(rows: list[CreditRow], start: dt.date, end: dt.date, today: dt.date) -> None:
     seen: set[tuple] = set()
     for row in rows:
         if row.reason:
@@ -105,149 +136,134 @@ def _count(rows: list[CreditRow], start: dt.date, end: dt.date, today: dt.date) 
         elif key in seen:
             row.reason = "duplicate of an earlier row"
         seen.add(key)
-    return rows
 
 
-def cpt_deadline(kb: KnowledgeBase, anniversary: dt.date) -> dt.date:
+def deadline_by_table(kb: KnowledgeBase, anniversary: dt.date) -> dt.date:
     """The first deadline on or after the anniversary, by the table of anniversary ranges (MM-DD)."""
-    table = kb.value("recert_deadlines")
+    spec = spec_of(kb)
+    if spec.deadline_table is None:
+        return anniversary
     md = anniversary.strftime("%m-%d")
-    for entry in table:  # type: ignore[union-attr]
+    for entry in kb.value(spec.deadline_table, anniversary):  # type: ignore[union-attr]
         lo, hi, deadline = entry["anniversary_from"], entry["anniversary_to"], entry["deadline"]
         inside = lo <= md <= hi if lo <= hi else (md >= lo or md <= hi)
         if inside:
             month, day = (int(x) for x in deadline.split("-"))
             candidate = dt.date(anniversary.year, month, day)
             return candidate if candidate >= anniversary else dt.date(anniversary.year + 1, month, day)
-    raise ValueError(f"no deadline rule covers the anniversary {md}; check recert_deadlines in the knowledge base")
+    raise ValueError(f"no deadline rule covers the anniversary {md}; check {spec.deadline_table} in the knowledge base")
 
 
-def _cite(kb: KnowledgeBase, parameter_id: str) -> tuple[str, bool]:
-    rule, param = kb.parameters()[parameter_id]
-    return f"{rule.id} ({', '.join(param.current_provenance.sources)})", param.uncertain
+def _num(value: float) -> str:
+    return f"{value:g}"
 
 
-def _rejected(rows: list[CreditRow]) -> list[RejectedRow]:
-    return [RejectedRow(row=r.line, reason=r.reason, hours=r.amount) for r in rows if r.reason]
+def check_recert(kb: KnowledgeBase, anniversary: dt.date, rows: list[CreditRow], today: dt.date) -> RecertResult:
+    """``anniversary``: the day the current cycle ends (the certificate's date plus the cycle length).
+    Credits count from the cycle's start to its end, or to the filing deadline where the program allows."""
+    spec = spec_of(kb)
+    unit = spec.unit
+    cycle = int(kb.value(spec.cycle_years, anniversary))
+    required = float(kb.value(spec.required, anniversary))
+    start = add_years(anniversary, -cycle)
+    deadline = deadline_by_table(kb, anniversary)
+    _count(rows, start, deadline if spec.count_until_deadline else anniversary, today)
+    counted = [r for r in rows if not r.reason]
+    warnings: list[str] = []
 
+    category_earned: dict[str, float] = {}
+    for category in spec.categories:
+        category_earned[category.id] = sum(r.amount or 0 for r in counted if category.id in r.categories)
+    # caps apply in the order listed, narrowest first (a sub-cap inside a wider one): each scales down the
+    # amounts still counting in its categories, so a row is never taken off twice
+    counts = {id(r): r.amount or 0.0 for r in counted}
+    cap_notes = []
+    for cap in spec.caps:
+        maximum = float(kb.value(cap.maximum, anniversary))
+        inside = [r for r in counted if r.categories & set(cap.categories)]
+        logged = sum(r.amount or 0 for r in inside)
+        counting = sum(counts[id(r)] for r in inside)
+        if counting > maximum:
+            for r in inside:
+                counts[id(r)] *= maximum / counting
+            cap_notes.append(f"{cap.label}: {_num(logged)} logged, at most {_num(maximum)} count")
+    earned = round(sum(counts.values()), 2)
 
-def check_cpt_recert(kb: KnowledgeBase, anniversary: dt.date, rows: list[CreditRow], today: dt.date) -> RecertResult:
-    """``anniversary``: the certification anniversary that ends the current cycle (the date on the certificate
-    plus the cycle length); points count from the cycle's start up to the filing deadline."""
-    cycle = int(kb.value("recert_cycle_years"))
-    required = float(kb.value("recert_points_required"))
-    certified_on = add_years(anniversary, -cycle)
-    deadline = cpt_deadline(kb, anniversary)
-    _count(rows, certified_on, deadline, today)
-    earned = sum(r.amount or 0 for r in rows if not r.reason)
-    source, uncertain = _cite(kb, "recert_points_required")
-    dl_source, _ = _cite(kb, "recert_deadlines")
-    missing = max(0.0, required - earned)
+    citation = cite(kb, [spec.required, spec.cycle_years, *(c.maximum for c in spec.caps)], anniversary)
+    total = kb.resolve(spec.required, anniversary)
+    end_text = f"the deadline {deadline.isoformat()}" if spec.count_until_deadline else anniversary.isoformat()
+    detail = f"{_num(earned)} of {_num(required)} {unit} count between {start.isoformat()} and {end_text}"
+    detail += f"; {_num(required - earned)} still needed." if earned < required else "."
+    if cap_notes:
+        detail += " Capped: " + "; ".join(cap_notes) + "."
+    others = [a for a in total.alternatives if float(a.value) != required]
+    if others:
+        detail += (
+            f" Other sources ask for {', '.join(_num(float(a.value)) for a in others)} {unit}; "
+            f"the rule in force is used."
+        )
+        higher = max(float(a.value) for a in others)
+        if earned < higher:
+            warnings.append(f"{_num(earned)} {unit} would not meet the other requirement of {_num(higher)}")
     requirements = [
         Requirement(
-            id="points",
-            title=f"{required:g} recertification points in the {cycle}-year cycle",
-            met=missing == 0,
-            detail=f"{earned:g} of {required:g} points count between {certified_on.isoformat()} and the "
-            f"deadline {deadline.isoformat()}" + (f"; {missing:g} still needed." if missing else "."),
-            source=source,
-            uncertain=uncertain,
-        ),
+            id=spec.column,
+            title=f"{_num(required)} {unit} in the {cycle}-year cycle",
+            met=earned >= required,
+            detail=detail,
+            source=citation.source,
+            uncertain=citation.uncertain,
+            why_uncertain=citation.why,
+        )
+    ]
+    for minimum in spec.minimums:
+        need = float(kb.value(minimum.minimum, anniversary))
+        have = sum(r.amount or 0 for r in counted if r.categories & set(minimum.categories))
+        labels = {c.id: c.label for c in spec.categories}
+        named = ", ".join(labels[c] for c in minimum.categories)
+        c = cite(kb, [minimum.minimum], anniversary)
+        requirements.append(
+            Requirement(
+                id=minimum.id,
+                title=minimum.label.format_map({minimum.minimum: _num(need)}),
+                met=have >= need,
+                detail=f"{_num(have)} {unit} recorded in {named}; at least {_num(need)} needed.",
+                source=c.source,
+                uncertain=c.uncertain,
+                why_uncertain=c.why,
+            )
+        )
+    c = cite(kb, [spec.deadline_table or spec.cycle_years], anniversary)
+    left = (deadline - today).days
+    requirements.append(
         Requirement(
             id="deadline",
             title="Recertification filed by the deadline",
             met=today <= deadline,
-            detail=f"The anniversary {anniversary.isoformat()} falls in the range due on {deadline:%d %B %Y}; "
-            + (f"{(deadline - today).days} days left." if today <= deadline else "the deadline has passed."),
-            source=dl_source,
-        ),
-    ]
-    warnings = []
-    if any(r.reason for r in rows):
-        warnings.append(f"{sum(1 for r in rows if r.reason)} row(s) of the points log do not count (see rejected rows)")
+            detail=(
+                f"The anniversary {anniversary.isoformat()} falls in the range due on {deadline:%d %B %Y}; "
+                if spec.deadline_table
+                else f"The cycle ends on {deadline:%d %B %Y}; "
+            )
+            + (f"{left} days left." if left >= 0 else "the deadline has passed."),
+            source=c.source,
+            uncertain=c.uncertain,
+            why_uncertain=c.why,
+        )
+    )
+    rejected = [RejectedRow(row=r.line, reason=r.reason, hours=r.amount) for r in rows if r.reason]
+    if rejected:
+        warnings.append(f"{len(rejected)} row(s) of the {unit} log do not count (see rejected rows)")
     return RecertResult(
         program=kb.program.id,
-        cycle_start=certified_on,
+        unit=unit,
+        cycle_start=start,
         cycle_end=anniversary,
         deadline=deadline,
         earned=earned,
         required=required,
+        category_earned=category_earned,
         requirements=requirements,
-        rejected_rows=_rejected(rows),
+        rejected_rows=rejected,
         warnings=warnings,
     )
-
-
-def check_cpo_recert(kb: KnowledgeBase, anniversary: dt.date, rows: list[CreditRow], today: dt.date) -> RecertResult:
-    """``anniversary``: the date the current certification cycle ends; CEUs count inside the cycle."""
-    cycle = int(kb.value("recert_cycle_years"))
-    param = kb.parameter("recert_ceus_required")
-    required = float(param.current)
-    min_ethics = float(kb.value("recert_min_ethics_ceus"))
-    end = anniversary
-    certified_on = add_years(anniversary, -cycle)
-    _count(rows, certified_on, end, today)
-    counted = [r for r in rows if not r.reason]
-    earned = sum(r.amount or 0 for r in counted)
-    ethics = sum(r.amount or 0 for r in counted if r.ethics)
-    source, uncertain = _cite(kb, "recert_ceus_required")
-    eth_source, eth_uncertain = _cite(kb, "recert_min_ethics_ceus")
-    other = [o for o in (param.options or []) if o.id != param.active]
-    note = ""
-    if other:
-        note = " Older sources ask for " + ", ".join(f"{o.value:g}" for o in other) + " CEUs; the current rule is used."
-    warnings = []
-    if other and earned < max(float(o.value) for o in other):
-        warnings.append(
-            f"{earned:g} CEUs would not meet the older requirement of {max(float(o.value) for o in other):g}"
-        )
-    return RecertResult(
-        program=kb.program.id,
-        cycle_start=certified_on,
-        cycle_end=end,
-        deadline=end,
-        earned=earned,
-        required=required,
-        ethics_earned=ethics,
-        requirements=[
-            Requirement(
-                id="ceus",
-                title=f"{required:g} CEUs in the {cycle}-year cycle",
-                met=earned >= required,
-                detail=f"{earned:g} of {required:g} CEUs count between {certified_on.isoformat()} and "
-                f"{end.isoformat()}" + (f"; {required - earned:g} still needed." if earned < required else ".") + note,
-                source=source,
-                uncertain=uncertain or bool(other),
-            ),
-            Requirement(
-                id="ethics_ceus",
-                title=f"At least {min_ethics:g} CEU in ethics",
-                met=ethics >= min_ethics,
-                detail=f"{ethics:g} ethics CEU(s) recorded (column `ethics` = yes); at least {min_ethics:g} needed.",
-                source=eth_source,
-                uncertain=eth_uncertain,
-            ),
-        ],
-        rejected_rows=_rejected(rows),
-        warnings=warnings,
-    )
-
-
-class RecertError(ValueError):
-    """The program has no recertification rules certprep can check."""
-
-
-def log_column(kb: KnowledgeBase) -> str:
-    """The credit log's amount column, chosen by which recertification parameter the program defines."""
-    parameters = kb.parameters()
-    if "recert_points_required" in parameters:
-        return "points"
-    if "recert_ceus_required" in parameters:
-        return "ceus"
-    raise RecertError(f"program {kb.program.id!r} has no recertification requirement in its knowledge base")
-
-
-def check_recert(kb: KnowledgeBase, anniversary: dt.date, rows: list[CreditRow], today: dt.date) -> RecertResult:
-    if log_column(kb) == "points":
-        return check_cpt_recert(kb, anniversary, rows, today)
-    return check_cpo_recert(kb, anniversary, rows, today)

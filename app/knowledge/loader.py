@@ -15,6 +15,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, Field, ValidationError, model_validator
 
+from app.knowledge.checks import ProgramChecks
 from app.knowledge.faq import FaqSyntaxError, parse_faq
 from app.knowledge.schema import (
     EthicsCode,
@@ -104,6 +105,7 @@ FILES: dict[str, tuple[type[BaseModel], bool]] = {
     "standards.yaml": (StandardsFile, False),
     "ethics.yaml": (EthicsCode, False),
     "exam.yaml": (Exam, False),
+    "checks.yaml": (ProgramChecks, False),
 }
 FAQ_FILE = "faq.md"
 
@@ -226,6 +228,11 @@ def load_program(folder: Path, root: Path | None = None) -> tuple[KnowledgeBase 
         rel = str((folder / "standards.yaml").relative_to(root))
         if not any(p.file == rel for p in problems):
             problems.append(Problem(rel, "", "program requires narratives but has no standards"))
+    if "checks.yaml" in parts and "rules.yaml" in parts:
+        defined = {p.id for r in parts["rules.yaml"].rules for p in r.parameters}
+        rel = str((folder / "checks.yaml").relative_to(root))
+        for missing in sorted(set(parts["checks.yaml"].parameter_ids()) - defined):
+            problems.append(Problem(rel, "", f"names parameter {missing!r}, which rules.yaml does not define"))
     if problems or program is None:
         return None, problems
 
@@ -237,6 +244,7 @@ def load_program(folder: Path, root: Path | None = None) -> tuple[KnowledgeBase 
         rules=parts["rules.yaml"].rules,
         exam=parts.get("exam.yaml"),
         faq=faq,
+        checks=parts.get("checks.yaml"),
     )
     return kb, problems
 

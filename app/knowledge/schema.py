@@ -7,20 +7,19 @@ confidence flag) so that answers built on an uncertain entry can say so. Machine
 
 from __future__ import annotations
 
+import datetime as dt
+import itertools
 import re
 from enum import StrEnum
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, Field, field_validator, model_validator
+
+from app.knowledge.base import Strict
+from app.knowledge.checks import ProgramChecks
 
 ID_PATTERN = r"^[a-z0-9][a-z0-9_.-]*$"
 STANDARD_ID = r"^S[0-9]+$"
-
-
-class Strict(BaseModel):
-    """Unknown keys are errors: a misspelt key in YAML must not be silently ignored."""
-
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
 class Confidence(StrEnum):
@@ -64,11 +63,61 @@ class ParameterOption(Strict):
     description: str = Field(min_length=3)
 
 
+class ParameterVersion(Strict):
+    """The value a parameter had between two dates: rules change, and an application is checked against
+    the version in force on its date, not today's."""
+
+    id: str = Field(pattern=ID_PATTERN)
+    effective_from: dt.date | None = Field(default=None, description="First day in force; empty = since always.")
+    effective_to: dt.date | None = Field(default=None, description="Last day in force; empty = still in force.")
+    value: ParamValue
+    provenance: Provenance
+    description: str = Field(min_length=3)
+
+    def covers(self, day: dt.date) -> bool:
+        return (self.effective_from is None or self.effective_from <= day) and (
+            self.effective_to is None or day <= self.effective_to
+        )
+
+    @property
+    def period(self) -> str:
+        if self.effective_from and self.effective_to:
+            return f"from {self.effective_from.isoformat()} to {self.effective_to.isoformat()}"
+        if self.effective_from:
+            return f"since {self.effective_from.isoformat()}"
+        if self.effective_to:
+            return f"until {self.effective_to.isoformat()}"
+        return "at all times"
+
+
+class Reading(BaseModel):
+    """One value a parameter could take on a given day: the one in force, or an alternative the sources
+    give (another option, or another version) that a verdict may want to mention."""
+
+    label: str
+    value: Any
+    provenance: Provenance
+    uncertain: bool
+
+
+class Resolved(BaseModel):
+    """A parameter as it stands on one day: the value an engine checks against, where it comes from, and
+    whether it is uncertain (its source is, sources disagree, or the date a version took effect is)."""
+
+    parameter_id: str
+    value: Any
+    provenance: Provenance
+    uncertain: bool
+    version: str | None = Field(default=None, description="Which version or option is in force, in words.")
+    alternatives: list[Reading] = Field(default_factory=list)
+
+
 class Parameter(Strict):
     """A value an engine reads (minimum hours, cap, window, points...).
 
-    Either a single ``value`` with its provenance, or several ``options`` (sources disagree) of which
-    ``active`` names the one in force: staff switch rules by editing ``active``, never code.
+    One of three forms: a single ``value`` with its provenance; several ``options`` (sources disagree) of
+    which ``active`` names the one in force, so staff switch rules by editing ``active``, never code; or
+    ``versions`` with ``effective_from`` / ``effective_to`` dates, for a rule that changed over time.
     """
 
     id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
@@ -78,42 +127,125 @@ class Parameter(Strict):
     provenance: Provenance | None = None
     options: list[ParameterOption] = Field(default_factory=list)
     active: str | None = None
+    versions: list[ParameterVersion] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _one_form(self) -> Parameter:
+        forms = [self.value is not None or self.provenance is not None, bool(self.options), bool(self.versions)]
+        if sum(forms) != 1:
+            raise ValueError(
+                "give exactly one of `value` + `provenance`, `options` + `active`, or `versions` (with dates)"
+            )
         if self.options:
-            if self.value is not None or self.provenance is not None:
-                raise ValueError("give either `value` + `provenance` or `options` + `active`, not both")
             ids = [o.id for o in self.options]
             if len(set(ids)) != len(ids):
                 raise ValueError(f"duplicate option ids: {ids}")
             if self.active not in ids:
                 raise ValueError(f"`active` must name one of the options {ids}, got {self.active!r}")
-        else:
-            if self.value is None or self.provenance is None:
-                raise ValueError("a parameter needs `value` and `provenance` (or `options` and `active`)")
-            if self.active is not None:
-                raise ValueError("`active` is only allowed with `options`")
+        elif self.active is not None:
+            raise ValueError("`active` is only allowed with `options`")
+        if self.versions:
+            self._check_versions()
+        elif (self.value is None or self.provenance is None) and not self.options:
+            raise ValueError("a parameter needs `value` and `provenance` (or `options` and `active`)")
         return self
+
+    def _check_versions(self) -> None:
+        ids = [v.id for v in self.versions]
+        if len(set(ids)) != len(ids):
+            raise ValueError(f"duplicate version ids: {ids}")
+        ordered = sorted(self.versions, key=lambda v: v.effective_from or dt.date.min)
+        for version in ordered:
+            if version.effective_from and version.effective_to and version.effective_to < version.effective_from:
+                raise ValueError(f"version {version.id!r} ends before it starts")
+        for earlier, later in itertools.pairwise(ordered):
+            end = earlier.effective_to or dt.date.max
+            start = later.effective_from or dt.date.min
+            if start <= end:
+                raise ValueError(f"versions {earlier.id!r} and {later.id!r} overlap")
+            if (start - end).days != 1:
+                raise ValueError(f"there is a gap between versions {earlier.id!r} and {later.id!r}")
 
     @property
     def active_option(self) -> ParameterOption | None:
         return next((o for o in self.options if o.id == self.active), None)
 
+    def version_on(self, day: dt.date) -> ParameterVersion | None:
+        """The version in force on ``day``; before the first version, the first one (with the resolution
+        saying so), since an engine must still give a verdict."""
+        if not self.versions:
+            return None
+        for version in self.versions:
+            if version.covers(day):
+                return version
+        return min(self.versions, key=lambda v: v.effective_from or dt.date.min)
+
+    def resolve(self, day: dt.date | None = None) -> Resolved:
+        day = day or dt.date.today()
+        if self.versions:
+            version = self.version_on(day)
+            assert version is not None
+            in_force = version.covers(day)
+            others = [v for v in self.versions if v is not version]
+            uncertain = version.provenance.confidence is Confidence.uncertain or not in_force
+            return Resolved(
+                parameter_id=self.id,
+                value=version.value,
+                provenance=version.provenance,
+                uncertain=uncertain,
+                version=f"the version in force {version.period}"
+                if in_force
+                else f"the earliest version known (in force {version.period}); none covers {day.isoformat()}",
+                alternatives=[
+                    Reading(
+                        label=f"the version in force {v.period}",
+                        value=v.value,
+                        provenance=v.provenance,
+                        uncertain=v.provenance.confidence is Confidence.uncertain,
+                    )
+                    for v in others
+                ],
+            )
+        option = self.active_option
+        if option is not None:
+            return Resolved(
+                parameter_id=self.id,
+                value=option.value,
+                provenance=option.provenance,
+                uncertain=option.provenance.confidence is Confidence.uncertain or len(self.options) > 1,
+                version=option.description,
+                alternatives=[
+                    Reading(
+                        label=o.description,
+                        value=o.value,
+                        provenance=o.provenance,
+                        uncertain=o.provenance.confidence is Confidence.uncertain,
+                    )
+                    for o in self.options
+                    if o is not option
+                ],
+            )
+        assert self.provenance is not None
+        return Resolved(
+            parameter_id=self.id,
+            value=self.value,
+            provenance=self.provenance,
+            uncertain=self.provenance.confidence is Confidence.uncertain,
+        )
+
     @property
     def current(self) -> ParamValue:
-        option = self.active_option
-        return option.value if option else self.value  # type: ignore[return-value]
+        return self.resolve().value
 
     @property
     def current_provenance(self) -> Provenance:
-        option = self.active_option
-        return option.provenance if option else self.provenance  # type: ignore[return-value]
+        return self.resolve().provenance
 
     @property
     def uncertain(self) -> bool:
-        """Uncertain if the value in force is uncertain or sources disagree at all."""
-        return self.current_provenance.confidence is Confidence.uncertain or len(self.options) > 1
+        """Uncertain if the value in force is uncertain, sources disagree, or the date it took effect is
+        uncertain."""
+        return self.resolve().uncertain
 
 
 class RuleKind(StrEnum):
@@ -253,6 +385,9 @@ class KnowledgeBase(Strict):
     rules: list[Rule] = Field(default_factory=list)
     exam: Exam | None = None
     faq: list[FaqEntry] = Field(default_factory=list)
+    checks: ProgramChecks | None = Field(
+        default=None, description="The typed rules (checks.yaml) the eligibility and recertification engines run."
+    )
 
     @field_validator("standards")
     @classmethod
@@ -288,6 +423,12 @@ class KnowledgeBase(Strict):
         except KeyError:
             raise KeyError(f"program {self.program.id!r} has no parameter {parameter_id!r}") from None
 
-    def value(self, parameter_id: str) -> ParamValue:
-        """The value in force for a parameter: what the engines check against."""
-        return self.parameter(parameter_id).current
+    def value(self, parameter_id: str, on: dt.date | None = None) -> ParamValue:
+        """The value in force for a parameter (today, or on ``on``): what the engines check against."""
+        return self.parameter(parameter_id).resolve(on).value
+
+    def resolve(self, parameter_id: str, on: dt.date | None = None) -> Resolved:
+        return self.parameter(parameter_id).resolve(on)
+
+    def rule_of(self, parameter_id: str) -> Rule:
+        return self.parameters()[parameter_id][0]

@@ -6,6 +6,8 @@ from enum import StrEnum
 
 from pydantic import BaseModel, Field
 
+from app.eligibility.models import Requirement
+
 
 class Status(StrEnum):
     demonstrated = "demonstrated"
@@ -56,22 +58,11 @@ class ProjectResult(BaseModel):
         raise KeyError(standard_id)
 
 
-class RequirementResult(BaseModel):
-    id: str
-    title: str = Field(
-        default="", description="The rule in words, from its parameter's title; shown instead of the id."
-    )
-    met: bool
-    detail: str
-    uncertain: bool = False
-    source: str | None = None
-
-
 class Analysis(BaseModel):
     program: str
     projects: list[ProjectResult]
     coverage: dict[str, int]
-    requirements: list[RequirementResult]
+    requirements: list[Requirement]
 
     def public(self) -> dict:
         """The documented JSON shape of ``certprep analyze --json``."""

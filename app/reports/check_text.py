@@ -97,8 +97,11 @@ def render_recert(result: RecertResult, console: Console | None = None) -> None:
     console.print(
         f"Cycle {result.cycle_start.isoformat()} to {result.cycle_end.isoformat()}"
         + (f"; due by {result.deadline:%d %B %Y}" if result.deadline else "")
-        + f"; {result.earned:g} of {result.required:g} counted"
-        + (f", {result.ethics_earned:g} in ethics." if result.ethics_earned is not None else ".")
+        + f"; {result.earned:g} of {result.required:g} {result.unit} counted"
+        + "".join(
+            f", {amount:g} in {category.replace('_', ' ')}" for category, amount in result.category_earned.items()
+        )
+        + "."
     )
     _checklist(console, result.requirements)
     _rejected(console, result.rejected_rows, "amount")

@@ -7,7 +7,8 @@ from datetime import date
 import pytest
 import yaml
 
-from app.eligibility.cpo import CpoFacts, Substitution, check_cpo
+from app.eligibility.check import check_facts
+from app.eligibility.facts import ApplicantFacts, Substitution
 from app.eligibility.dates import years_before
 from app.eligibility.hours_log import HoursLogError, parse_hours_log
 from app.knowledge import load_knowledge
@@ -19,9 +20,15 @@ def cpo():
     return load_knowledge(SHIPPED_KNOWLEDGE)["cpo"]
 
 
-def facts(**kw) -> CpoFacts:
+def facts(**kw) -> ApplicantFacts:
     base = {"applied_on": date(2026, 11, 1), "education": "high_school", "ethics_agreed": True}
-    return CpoFacts(**{**base, **kw})
+    return ApplicantFacts(**{**base, **kw})
+
+
+def check_cpo(kb, applicant: ApplicantFacts):
+    """(requirements, hours summary, warnings) from the one engine."""
+    result = check_facts(kb, applicant)
+    return result.requirements, result.hours, result.warnings
 
 
 def log(*rows: str) -> list:

@@ -7,7 +7,11 @@ from datetime import date
 import pytest
 import yaml
 
-from app.eligibility.cpt import AttestationFact, CptFacts, CptProject, RoleSpan, check_cpt, experience_months
+from app.eligibility.check import check_facts
+from app.eligibility.evaluators.experience import experience_months as months_covered
+from app.eligibility.facts import ApplicantFacts as CptFacts
+from app.eligibility.facts import AttestationFact, RoleSpan
+from app.eligibility.facts import ProjectFact as CptProject
 from app.knowledge import load_knowledge
 from tests.conftest import SHIPPED_KNOWLEDGE
 
@@ -17,6 +21,16 @@ APPLIED = date(2026, 11, 1)
 @pytest.fixture(scope="module")
 def cpt():
     return load_knowledge(SHIPPED_KNOWLEDGE)["cpt"]
+
+
+def check_cpt(kb, applicant):
+    result = check_facts(kb, applicant)
+    return result.requirements, result.warnings
+
+
+def experience_months(roles, applied_on):
+    months, _, warnings = months_covered(roles, applied_on)
+    return months, warnings
 
 
 def req(requirements, rid):

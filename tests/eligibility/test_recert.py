@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 
 from app.eligibility.hours_log import HoursLogError
-from app.eligibility.recert import check_cpo_recert, check_cpt_recert, cpt_deadline, parse_credit_log
+from app.eligibility.recert import check_recert, deadline_by_table, parse_credit_log
 from app.knowledge import load_knowledge
 from tests.conftest import SHIPPED_KNOWLEDGE
 
@@ -30,7 +30,7 @@ def kb():
     ],
 )
 def test_deadline_table_edges(kb, anniversary, deadline):
-    assert cpt_deadline(kb["cpt"], anniversary) == deadline
+    assert deadline_by_table(kb["cpt"], anniversary) == deadline
 
 
 def points(*rows: str):
@@ -39,14 +39,14 @@ def points(*rows: str):
 
 def test_exactly_40_points_in_the_cycle(kb):
     rows = points("2024-01-10,Conference,30", "2026-01-10,Workshop,10")
-    result = check_cpt_recert(kb["cpt"], date(2026, 3, 1), rows, today=date(2026, 4, 1))
+    result = check_recert(kb["cpt"], date(2026, 3, 1), rows, today=date(2026, 4, 1))
     assert result.cycle_start == date(2023, 3, 1) and result.deadline == date(2026, 6, 15)
     assert result.earned == 40 and result.met
 
 
 def test_39_points_is_not_enough_and_says_how_many_are_missing(kb):
     rows = points("2024-01-10,Conference,30", "2026-01-10,Workshop,9")
-    result = check_cpt_recert(kb["cpt"], date(2026, 3, 1), rows, today=date(2026, 4, 1))
+    result = check_recert(kb["cpt"], date(2026, 3, 1), rows, today=date(2026, 4, 1))
     points_req = next(r for r in result.requirements if r.id == "points")
     assert not points_req.met and "1 still needed" in points_req.detail
 
@@ -60,7 +60,7 @@ def test_points_outside_the_cycle_duplicate_or_future_do_not_count(kb):
         "2023-03-01,First day of the cycle,5",
         "2026-05-01,Not yet happened,5",
     )
-    result = check_cpt_recert(kb["cpt"], date(2026, 3, 1), rows, today=date(2026, 4, 1))
+    result = check_recert(kb["cpt"], date(2026, 3, 1), rows, today=date(2026, 4, 1))
     reasons = {r.row: r.reason for r in result.rejected_rows}
     assert result.earned == 5
     assert reasons[2].startswith("outside the cycle")
@@ -72,7 +72,7 @@ def test_points_outside_the_cycle_duplicate_or_future_do_not_count(kb):
 
 
 def test_deadline_passed(kb):
-    result = check_cpt_recert(kb["cpt"], date(2026, 3, 1), points("2024-01-10,x,40"), today=date(2026, 6, 16))
+    result = check_recert(kb["cpt"], date(2026, 3, 1), points("2024-01-10,x,40"), today=date(2026, 6, 16))
     assert not next(r for r in result.requirements if r.id == "deadline").met
 
 
@@ -82,15 +82,15 @@ def ceus(*rows: str):
 
 def test_cpo_36_ceus_with_one_in_ethics(kb):
     rows = ceus("2024-01-10,Course,35,no", "2025-01-10,Ethics module,1,yes")
-    result = check_cpo_recert(kb["cpo"], date(2026, 12, 31), rows, today=date(2026, 11, 1))
-    assert result.earned == 36 and result.ethics_earned == 1 and result.met
+    result = check_recert(kb["cpo"], date(2026, 12, 31), rows, today=date(2026, 11, 1))
+    assert result.earned == 36 and result.category_earned["ethics"] == 1 and result.met
     ceu_req = next(r for r in result.requirements if r.id == "ceus")
-    assert ceu_req.uncertain and "Older sources ask for 45" in ceu_req.detail
-    assert any("older requirement of 45" in w for w in result.warnings)
+    assert ceu_req.uncertain and "Other sources ask for 45 CEUs" in ceu_req.detail
+    assert any("other requirement of 45" in w for w in result.warnings)
 
 
 def test_cpo_without_ethics_ceu_fails(kb):
-    result = check_cpo_recert(kb["cpo"], date(2026, 12, 31), ceus("2024-01-10,Course,40,no"), today=date(2026, 11, 1))
+    result = check_recert(kb["cpo"], date(2026, 12, 31), ceus("2024-01-10,Course,40,no"), today=date(2026, 11, 1))
     assert not result.met
     assert not next(r for r in result.requirements if r.id == "ethics_ceus").met
 

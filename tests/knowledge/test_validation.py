@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from datetime import date
 
 import pytest
 import yaml
@@ -63,12 +64,12 @@ def test_wrong_type_is_reported(fixture_knowledge):
 def test_unknown_source_key_is_reported(fixture_knowledge):
     _edit(
         fixture_knowledge / "cwi/rules.yaml",
-        lambda d: d["rules"][0]["parameters"][0]["provenance"].update(sources=["W1", "ZZ9"]),
+        lambda d: d["rules"][0]["parameters"][1]["provenance"].update(sources=["W1", "ZZ9"]),
     )
     problems = validate_tree(fixture_knowledge)
     assert len(problems) == 1
     assert problems[0].file == "cwi/rules.yaml"
-    assert problems[0].path == "rules[0].parameters[0].provenance.sources"
+    assert problems[0].path == "rules[0].parameters[1].provenance.sources"
     assert "unknown source key 'ZZ9'" in problems[0].message
 
 
@@ -174,7 +175,7 @@ def test_changing_a_yaml_value_changes_the_parameter(fixture_knowledge):
     assert not kb.parameter("min_experience_years").uncertain
 
     def change(d):
-        d["rules"][0]["parameters"][0]["value"] = 4
+        d["rules"][0]["parameters"][0]["versions"][1]["value"] = 4  # the version in force today
         d["rules"][0]["parameters"][2]["active"] = "twice"
 
     _edit(fixture_knowledge / "cwi/rules.yaml", change)
@@ -183,3 +184,38 @@ def test_changing_a_yaml_value_changes_the_parameter(fixture_knowledge):
     assert kb.value("min_projects_per_standard") == 2
     with pytest.raises(KeyError, match="no parameter 'nope'"):
         kb.value("nope")
+
+
+def test_dated_versions_must_not_overlap_or_leave_a_gap_and_the_version_in_force_is_chosen_by_date(
+    fixture_knowledge,
+):
+    kb = load_knowledge(fixture_knowledge)["cwi"]
+    assert kb.value("min_experience_years", date(2025, 12, 31)) == 3
+    assert kb.value("min_experience_years", date(2026, 1, 1)) == 2
+    resolved = kb.resolve("min_experience_years", date(2026, 1, 1))
+    assert resolved.version == "the version in force since 2026-01-01" and not resolved.uncertain
+    assert [a.value for a in resolved.alternatives] == [3]
+
+    _edit(
+        fixture_knowledge / "cwi/rules.yaml",
+        lambda d: d["rules"][0]["parameters"][0]["versions"][1].update(effective_from=date(2025, 12, 1)),
+    )
+    problems = validate_tree(fixture_knowledge)
+    assert [p.message for p in problems] == ["versions 'before_2026' and 'from_2026' overlap"]
+    _edit(
+        fixture_knowledge / "cwi/rules.yaml",
+        lambda d: d["rules"][0]["parameters"][0]["versions"][1].update(effective_from=date(2026, 2, 1)),
+    )
+    problems = validate_tree(fixture_knowledge)
+    assert [p.message for p in problems] == ["there is a gap between versions 'before_2026' and 'from_2026'"]
+
+
+def test_checks_naming_an_undefined_parameter_are_reported(fixture_knowledge):
+    _edit(fixture_knowledge / "cwi/checks.yaml", lambda d: d["eligibility"][1].update(minimum="min_projectz"))
+    problems = validate_tree(fixture_knowledge)
+    assert [(p.file, p.message) for p in problems] == [
+        ("cwi/checks.yaml", "names parameter 'min_projectz', which rules.yaml does not define")
+    ]
+    _edit(fixture_knowledge / "cwi/checks.yaml", lambda d: d["eligibility"][1].update(type="project_counts"))
+    problems = validate_tree(fixture_knowledge)
+    assert problems[0].file == "cwi/checks.yaml" and "project_counts" in problems[0].message

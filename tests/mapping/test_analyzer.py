@@ -157,7 +157,7 @@ def test_json_shape_and_coverage_matrix(cpt_settings):
     assert set(standard) >= {"id", "title", "status", "confidence", "evidence", "criteria_met", "suggestion"}
     assert set(standard["evidence"][0]) >= {"text", "start", "end", "strength"}
     assert analysis.coverage["S10"] == 1
-    coverage = next(r for r in analysis.requirements if r.id == "standard_coverage")
+    coverage = next(r for r in analysis.requirements if r.id == "standards")
     assert not coverage.met and coverage.uncertain
 
 

@@ -11,7 +11,8 @@ import pytest
 from docx import Document as DocxDocument
 from pypdf import PdfReader
 
-from app.mapping.models import Analysis, Evidence, ProjectResult, RequirementResult, StandardResult, Status
+from app.eligibility.models import Requirement
+from app.mapping.models import Analysis, Evidence, ProjectResult, StandardResult, Status
 from app.reports.gap_report import (
     coverage_csv,
     escape_markdown,
@@ -61,11 +62,12 @@ def analysis() -> Analysis:
         projects=[hotel, plant],
         coverage={"S1": 1, "S2": 1, "S3": 0},
         requirements=[
-            RequirementResult(
-                id="standard_coverage",
+            Requirement(
+                id="standards",
                 title="Every standard demonstrated",
                 met=False,
                 detail="S3 is in no project",
+                source="standards-per-project (I1)",
                 uncertain=True,
             )
         ],

@@ -44,7 +44,7 @@ def test_bm25_cache_of_another_tokenizer_is_not_reused(tmp_path):
 
 
 def test_retriever_builds_missing_index(retriever):
-    assert retriever.chunk_count == 21
+    assert retriever.chunk_count == 22
 
 
 def test_each_mode_finds_the_reject_criteria(retriever):

@@ -99,14 +99,18 @@ def browser():
         shutil.rmtree(profile, ignore_errors=True)
 
 
-def _wait_text(driver, text: str, timeout: float = 120):
-    from selenium.common.exceptions import StaleElementReferenceException
+def _waiting(driver, timeout: float):
+    """A wait that retries while the page redraws or navigates: an element found a moment before can be gone
+    (stale) or not there yet, which is the page still moving, not a failure."""
+    from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
     from selenium.webdriver.support.ui import WebDriverWait
 
+    return WebDriverWait(driver, timeout, ignored_exceptions=(StaleElementReferenceException, NoSuchElementException))
+
+
+def _wait_text(driver, text: str, timeout: float = 120):
     # a redirect or a redraw can replace the body between finding it and reading it
-    WebDriverWait(driver, timeout, ignored_exceptions=(StaleElementReferenceException,)).until(
-        lambda d: text in d.find_element("tag name", "body").text
-    )
+    _waiting(driver, timeout).until(lambda d: text in d.find_element("tag name", "body").text)
 
 
 def _shot(driver, name: str) -> None:
@@ -117,12 +121,9 @@ def _shot(driver, name: str) -> None:
 def test_ask_upload_reload(server, browser):
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
-    from selenium.webdriver.support.ui import WebDriverWait
 
     browser.get(server.url)
-    box = WebDriverWait(browser, 180).until(
-        lambda d: d.find_element(By.CSS_SELECTOR, "[data-testid='stChatInputTextArea']")
-    )
+    box = _waiting(browser, 180).until(lambda d: d.find_element(By.CSS_SELECTOR, "[data-testid='stChatInputTextArea']"))
     box.send_keys("What does standard 6 expect?")
     box.send_keys(Keys.ENTER)
     _wait_text(browser, "[1] ", timeout=180)
@@ -131,11 +132,11 @@ def test_ask_upload_reload(server, browser):
     _shot(browser, "chat.png")
 
     browser.get(server.url + "/narrative")
-    upload = WebDriverWait(browser, 60).until(lambda d: d.find_element(By.CSS_SELECTOR, "input[type='file']"))
+    upload = _waiting(browser, 60).until(lambda d: d.find_element(By.CSS_SELECTOR, "input[type='file']"))
     upload.send_keys(str(REPO_ROOT / "examples/cpt/projects/food-waste.md"))
     _wait_text(browser, "All projects side by side", timeout=180)
     _wait_text(browser, "S6 Determine Cause — ✔ demonstrated")
-    matrix = WebDriverWait(browser, 60).until(lambda d: d.find_elements(By.CSS_SELECTOR, "[data-testid='stTable']"))
+    matrix = _waiting(browser, 60).until(lambda d: d.find_elements(By.CSS_SELECTOR, "[data-testid='stTable']"))
     assert matrix, "the coverage matrix is drawn"
     # readable at 1280 px: the whole matrix inside the page's column, S10 included, nothing cut off
     browser.set_window_size(1280, 1000)
@@ -184,7 +185,6 @@ def _sidebar_state(driver) -> tuple[str, str]:
 
 
 def _wait_sidebar(driver, workspace: str, role: str, timeout: float = 60) -> None:
-    from selenium.webdriver.support.ui import WebDriverWait
 
     def shown(d):
         try:
@@ -193,7 +193,7 @@ def _wait_sidebar(driver, workspace: str, role: str, timeout: float = 60) -> Non
             return False
 
     try:
-        WebDriverWait(driver, timeout).until(shown)
+        _waiting(driver, timeout).until(shown)
     except Exception:
         raise AssertionError(
             f"expected {(workspace, role)}, the sidebar shows {_sidebar_state(driver)} at {driver.current_url}"
@@ -203,7 +203,6 @@ def _wait_sidebar(driver, workspace: str, role: str, timeout: float = 60) -> Non
 def test_workspace_and_role_survive_every_page_reload_and_back(tmp_path, browser):
     """A mentor or staff member with several applicants must never land in another one's workspace."""
     from selenium.webdriver.common.by import By
-    from selenium.webdriver.support.ui import WebDriverWait
 
     from app.storage import Storage
 
@@ -221,13 +220,13 @@ def test_workspace_and_role_survive_every_page_reload_and_back(tmp_path, browser
             radio.click()
             _wait_sidebar(browser, "My application", role)
             for title in PAGES:
-                link = WebDriverWait(browser, 30).until(
+                link = _waiting(browser, 30).until(
                     lambda d, t=title: d.find_element(
                         By.XPATH, f"//*[@data-testid='stSidebarNav']//a[.//span[normalize-space()='{t}']]"
                     )
                 )
                 link.click()
-                WebDriverWait(browser, 60).until(lambda d, r=role: f"role={r}" in d.current_url)
+                _waiting(browser, 60).until(lambda d, r=role: f"role={r}" in d.current_url)
                 _wait_sidebar(browser, "My application", role)
             _shot(browser, f"navigation-{role}.png")
             browser.refresh()
@@ -241,12 +240,11 @@ def test_workspace_and_role_survive_every_page_reload_and_back(tmp_path, browser
 
 def test_a_file_over_the_limit_is_refused_in_words_and_the_message_clears(server, browser, tmp_path):
     from selenium.webdriver.common.by import By
-    from selenium.webdriver.support.ui import WebDriverWait
 
     big = tmp_path / "big-project.txt"
     big.write_text("I measured the baseline. " * 130_000)  # ~3.3 MB, over the 2 MB default
     browser.get(server.url + "/narrative")
-    upload = WebDriverWait(browser, 180).until(lambda d: d.find_element(By.CSS_SELECTOR, "input[type='file']"))
+    upload = _waiting(browser, 180).until(lambda d: d.find_element(By.CSS_SELECTOR, "input[type='file']"))
     assert "up to 2 MB" in browser.find_element(By.TAG_NAME, "body").text
     hint = browser.find_element(By.CSS_SELECTOR, "[data-testid='stFileUploaderDropzoneInstructions'] span")
     shown = browser.execute_script("return getComputedStyle(arguments[0], '::after').content", hint)
@@ -273,7 +271,6 @@ def test_each_role_signs_in_and_sees_only_what_it_may(tmp_path, browser):
     """Organization mode end to end: a sign-in page first, then each role's menu, and the candidate's
     narrative only for her, her assigned mentor and staff, whatever ?ws= another user types."""
     from selenium.webdriver.common.by import By
-    from selenium.webdriver.support.ui import WebDriverWait
 
     from app.accounts import Accounts, Principal
     from app.storage import Storage
@@ -305,7 +302,7 @@ def test_each_role_signs_in_and_sees_only_what_it_may(tmp_path, browser):
             browser.find_element(By.ID, "password").send_keys(f"{name}-long-password-1")
             browser.find_element(By.CSS_SELECTOR, "button[type='submit']").click()
             _wait_text(browser, f"{name.title()} · {role}", timeout=120)
-            menu = WebDriverWait(browser, 30).until(
+            menu = _waiting(browser, 30).until(
                 lambda d: [
                     a.text.strip().splitlines()[-1]
                     for a in d.find_elements(By.CSS_SELECTOR, "[data-testid='stSidebarNav'] a")
@@ -319,7 +316,7 @@ def test_each_role_signs_in_and_sees_only_what_it_may(tmp_path, browser):
                 continue
             browser.get(f"{running.url}/narrative?ws={workspace.id}")
             if sees[name]:  # in the owner's editor, or read-only for her mentor and staff
-                WebDriverWait(browser, 60).until(
+                _waiting(browser, 60).until(
                     lambda d: (
                         "confidential-8812" in d.find_element(By.TAG_NAME, "body").text
                         or any(
@@ -336,7 +333,7 @@ def test_each_role_signs_in_and_sees_only_what_it_may(tmp_path, browser):
             _shot(browser, f"org-{name}-narrative.png")
         browser.get(f"{running.url}/account/logout")  # typed or linked from elsewhere: no effect
         _wait_text(browser, "Ada · admin", timeout=60)
-        WebDriverWait(browser, 30).until(lambda d: d.find_element(By.LINK_TEXT, "Sign out")).click()
+        _waiting(browser, 30).until(lambda d: d.find_element(By.LINK_TEXT, "Sign out")).click()
         _wait_text(browser, "You are signed out.")
         browser.get(f"{running.url}/narrative?ws={workspace.id}")
         _wait_text(browser, "sign in to see your workspaces", timeout=60)
@@ -375,7 +372,6 @@ def _single_sign_on(driver, login: str) -> None:
     """Through the provider's own pages: its sign-in form, then its consent page, then back to certprep."""
     from selenium.common.exceptions import StaleElementReferenceException
     from selenium.webdriver.common.by import By
-    from selenium.webdriver.support.ui import WebDriverWait
 
     def sso_button(d):
         try:  # the page may redraw between finding the buttons and reading them
@@ -385,14 +381,14 @@ def _single_sign_on(driver, login: str) -> None:
         except StaleElementReferenceException:
             return None
 
-    WebDriverWait(driver, 180).until(sso_button)
+    _waiting(driver, 180).until(sso_button)
     time.sleep(1)  # let the first run settle before clicking
-    WebDriverWait(driver, 30).until(sso_button).click()
-    WebDriverWait(driver, 60).until(lambda d: d.find_elements(By.NAME, "login"))
+    _waiting(driver, 30).until(sso_button).click()
+    _waiting(driver, 60).until(lambda d: d.find_elements(By.NAME, "login"))
     driver.find_element(By.NAME, "login").send_keys(login)
     driver.find_element(By.NAME, "password").send_keys("the provider checks this, not certprep")
     driver.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
-    WebDriverWait(driver, 60).until(lambda d: "Authorize" in d.find_element(By.TAG_NAME, "body").text)
+    _waiting(driver, 60).until(lambda d: "Authorize" in d.find_element(By.TAG_NAME, "body").text)
     driver.find_element(By.CSS_SELECTOR, "button[type=submit]").click()  # consent: Continue
 
 

@@ -33,7 +33,7 @@ def test_paste_check_revise_and_compare(ui_settings, db):
     ranks = [order[label.split(" — ")[1][0]] for label in labels if " — " in label and label[0] == "S"]
     assert ranks == sorted(ranks) and ranks[0] < 2, ("gaps first", labels)
     shown = " ".join(m.value for m in at.markdown) + " ".join(w.value for w in at.warning)
-    assert "projects_count" not in shown and "Minimum number of projects" in shown  # rules by name, not id
+    assert "· projects:" not in shown and "· At least 3 projects: 1 project(s) listed" in shown  # by name, not id
     assert re.search(r"- [A-Z][^*]{20,} \*\(S\d+\.C\d+\)\*", shown), "criteria in words, the id second"
     at.text_input(key=f"rename-{draft.id}").set_value("Food waste")
     at.button(key=f"rename-save-{draft.id}").click().run()

@@ -1,6 +1,7 @@
-"""Application: the eligibility checklist from the rules engine. CPO: the hours log, counted over time.
-CPT: experience, the projects x standards matrix and the attestation tracker. Everything entered here
-is saved with the workspace."""
+"""Application: the eligibility checklist from the rules engine. The form shows the fields the program's
+checks read (``checks.yaml``): an hours log counted over time, experience, hours of instruction, the
+projects x standards matrix and the attestation tracker. Everything entered here is saved with the
+workspace."""
 
 from __future__ import annotations
 
@@ -11,12 +12,19 @@ import pandas as pd
 import streamlit as st
 from pydantic import ValidationError
 
-from app.eligibility.check import ApplicationCheck, check_cpo_facts, check_cpt_facts
-from app.eligibility.cpo import EDUCATION_LEVELS, CpoFacts, Substitution
-from app.eligibility.cpt import AttestationFact, CptFacts, CptProject, RoleSpan
+from app.eligibility.check import ApplicationCheck, check_facts, has_checks
 from app.eligibility.dates import parse_date
+from app.eligibility.facts import (
+    EDUCATION_LEVELS,
+    ApplicantFacts,
+    AttestationFact,
+    ProjectFact,
+    RoleSpan,
+    Substitution,
+)
 from app.eligibility.hours_log import HoursLogError, counted_over_time, parse_hours_log
 from app.eligibility.models import HoursSummary, hours_text
+from app.knowledge.checks import Attestations, EducationHours, ExperienceMonths, PaidHoursInWindow
 from app.knowledge.locate import describe_source
 from app.reports.check_text import group_rejected
 from app.reports.gap_report import table_csv
@@ -38,12 +46,25 @@ def _checklist(check: ApplicationCheck, kb) -> None:
         st.info(warning)
 
 
-def _common(saved: dict) -> tuple[dt.date, bool]:
+def _common(saved: dict, reads: set[str]) -> tuple[dt.date, bool | None]:
     default_day = parse_date(saved["applied_on"]) if saved.get("applied_on") else dt.date.today()
     c1, c2 = st.columns(2)
     applied_on = c1.date_input("Application date", value=default_day, key="applied-on")
-    ethics = c2.checkbox("I agree to the Code of Ethics", value=saved.get("ethics", False), key="ethics")
+    ethics = None
+    if "ethics_agreed" in reads:
+        ethics = c2.checkbox("I agree to the Code of Ethics", value=saved.get("ethics", False), key="ethics")
     return applied_on, ethics
+
+
+def _education(saved: dict) -> str:
+    chosen = saved.get("education", "none")
+    return st.selectbox(
+        "Highest education",
+        EDUCATION_LEVELS,
+        index=EDUCATION_LEVELS.index(chosen) if chosen in EDUCATION_LEVELS else 0,
+        format_func=lambda e: e.replace("_", " "),
+        key="education",
+    )
 
 
 def _save(ctx: Context, saved: dict, **values) -> None:
@@ -71,15 +92,8 @@ def _hours_chart(points: list[tuple[dt.date, float]], hours: HoursSummary) -> No
     )
 
 
-def _cpo(ctx: Context, saved: dict) -> None:
-    applied_on, ethics = _common(saved)
-    education = st.selectbox(
-        "Highest education",
-        EDUCATION_LEVELS,
-        index=EDUCATION_LEVELS.index(saved.get("education", "none")),
-        format_func=lambda e: e.replace("_", " "),
-        key="education",
-    )
+def _hours(ctx: Context, saved: dict, spec: PaidHoursInWindow, applied_on: dt.date) -> dict:
+    """The hours log and substitute hours; returns the facts and the values to save."""
     upload = st.file_uploader(
         f"Hours log (CSV: date, client, activity, hours, paid; up to {ctx.settings.upload_limit_text})",
         type=["csv"],
@@ -97,7 +111,8 @@ def _cpo(ctx: Context, saved: dict) -> None:
                 csv_text = raw.decode("cp1252", errors="replace")
                 st.info(f"{upload.name}: not UTF-8; read as Windows-1252")
     # degree credit comes from the education above; the other categories, with their names, from the rules
-    categories = {c["id"]: c for c in ctx.kb.value("substitute_categories") if c["id"] != "degree"}
+    listed = ctx.kb.value(spec.substitute_categories, applied_on) if spec.substitute_categories else []
+    categories = {c["id"]: c for c in listed if c["id"] != "degree"}
     st.markdown(
         "**Other substitute hours** (" + ", ".join(c["label"].lower() for c in categories.values()) + "): "
         "add a row per item; dated items must fall inside the window."
@@ -144,20 +159,14 @@ def _cpo(ctx: Context, saved: dict) -> None:
         except HoursLogError as exc:
             for problem in exc.problems:
                 st.error(problem)
-    _save(
-        ctx,
-        saved,
-        applied_on=applied_on.isoformat(),
-        ethics=ethics,
-        education=education,
-        hours_csv=csv_text,
-        substitutions=[s.model_dump(mode="json") for s in substitutions],
-    )
-    facts = CpoFacts(
-        applied_on=applied_on, education=education, ethics_agreed=ethics, hours_rows=rows, substitutions=substitutions
-    )
-    check = check_cpo_facts(ctx.kb, facts)
-    _checklist(check, ctx.kb)
+    return {
+        "facts": {"hours_rows": rows, "substitutions": substitutions},
+        "save": {"hours_csv": csv_text, "substitutions": [s.model_dump(mode="json") for s in substitutions]},
+    }
+
+
+def _hours_detail(check: ApplicationCheck, rows) -> None:
+    """The hours that count over time, and every row that does not, with its reason."""
     if check.hours and rows is not None:
         hours = check.hours
         start, end = parse_date(hours.window_start), parse_date(hours.window_end)
@@ -178,8 +187,7 @@ def _cpo(ctx: Context, saved: dict) -> None:
             )
 
 
-def _cpt(ctx: Context, saved: dict) -> None:
-    applied_on, ethics = _common(saved)
+def _experience(saved: dict) -> list[RoleSpan]:
     st.markdown("**Experience** (months as YYYY-MM; leave the end empty for a current role)")
     roles_frame = st.data_editor(
         pd.DataFrame(saved.get("roles") or [], columns=["role", "start", "end"]).astype("string"),
@@ -200,9 +208,60 @@ def _cpt(ctx: Context, saved: dict) -> None:
         roles.append(RoleSpan(role=values.get("role") or "role", start=values["start"], end=values.get("end")))
     for problem in problems:
         st.error(problem)
+    return roles
+
+
+def _instruction(ctx: Context, saved: dict, spec: EducationHours, applied_on: dt.date) -> tuple[float | None, list]:
+    accepted = [str(a) for a in ctx.kb.value(spec.alternatives, applied_on)] if spec.alternatives else []
+    c1, c2 = st.columns(2)
+    hours = c1.number_input(
+        "Hours of instruction (contact hours)",
+        min_value=0.0,
+        step=1.0,
+        value=saved.get("education_hours"),
+        key="education-hours",
+    )
+    held = (
+        c2.multiselect(
+            "Credentials held instead",
+            accepted,
+            default=[c for c in saved.get("credentials", []) if c in accepted],
+            format_func=str.upper,
+            key="credentials",
+        )
+        if accepted
+        else []
+    )
+    return hours, held
+
+
+def _projects(ctx: Context, spec: Attestations | None, applied_on: dt.date) -> list[ProjectFact]:
+    """The projects x standards matrix and, where the program asks for attestations, their tracker."""
     results = latest_results(ctx.store, ctx.workspace.id)
-    st.subheader("Projects x standards")
-    heatmap(matrix_frame([(p.source, p) for _, p in results]), key="cpt-matrix")
+    if ctx.kb.standards:
+        st.subheader("Projects x standards")
+        heatmap(matrix_frame([(p.source, p) for _, p in results]), key="projects-matrix")
+    if spec is not None:
+        relations = [str(r) for r in ctx.kb.value(spec.accepted, applied_on)]
+        relations += [str(r) for r in (ctx.kb.value(spec.doubtful, applied_on) if spec.doubtful else [])]
+        _attestation_tracker(ctx, results, relations)
+    attestations = ctx.store.attestations(ctx.workspace.id)
+    return [
+        ProjectFact(
+            title=result.source,
+            analysis=result,
+            words=result.words,
+            attestations=[
+                AttestationFact(name=a.name, relation=a.relation, signed=a.state is AttestationState.signed)
+                for a in attestations
+                if a.project == result.source
+            ],
+        )
+        for _, result in results
+    ]
+
+
+def _attestation_tracker(ctx: Context, results, relations: list[str]) -> None:
     st.subheader("Attestation tracker")
     titles = [p.source for _, p in results] or [d.title for d in ctx.store.drafts(ctx.workspace.id)]
     tracker = pd.DataFrame(
@@ -220,9 +279,7 @@ def _cpt(ctx: Context, saved: dict) -> None:
         disabled=not ctx.can_edit,
         column_config={
             "project": st.column_config.SelectboxColumn("project", options=titles, required=True),
-            "relation": st.column_config.SelectboxColumn(
-                "relation", options=["client", "internal_client", "external_client", "supervisor", "peer"]
-            ),
+            "relation": st.column_config.SelectboxColumn("relation", options=relations),
             "state": st.column_config.SelectboxColumn(
                 "state", options=[s.value for s in AttestationState], default=AttestationState.to_request.value
             ),
@@ -234,27 +291,44 @@ def _cpt(ctx: Context, saved: dict) -> None:
             st.toast("Attestations saved.")
         except StorageError as exc:
             st.error(str(exc))
-    _save(ctx, saved, applied_on=applied_on.isoformat(), ethics=ethics, roles=[r.model_dump() for r in roles])
-    attestations = ctx.store.attestations(ctx.workspace.id)
-    projects = [
-        CptProject(
-            title=result.source,
-            analysis=result,
-            attestations=[
-                AttestationFact(name=a.name, relation=a.relation, signed=a.state is AttestationState.signed)
-                for a in attestations
-                if a.project == result.source
-            ],
-        )
-        for _, result in results
-    ]
+
+
+def _form(ctx: Context, saved: dict) -> None:
+    """The fields the program's checks read, in a fixed order, then the checklist."""
+    checks = ctx.kb.checks
+    assert checks is not None
+    reads = checks.reads()
+    applied_on, ethics = _common(saved, reads)
+    values: dict = {"applied_on": applied_on.isoformat()}
+    if ethics is not None:
+        values["ethics"] = ethics
+    facts: dict = {"applied_on": applied_on, "ethics_agreed": ethics}
+    if "education" in reads:
+        facts["education"] = values["education"] = _education(saved)
+    hours_spec = checks.check(PaidHoursInWindow)
+    hours = _hours(ctx, saved, hours_spec, applied_on) if isinstance(hours_spec, PaidHoursInWindow) else None
+    if hours:
+        facts |= hours["facts"]
+        values |= hours["save"]
+    if "experience" in reads:
+        roles = _experience(saved)
+        facts["experience"] = roles
+        values["roles"] = [r.model_dump() for r in roles]
+    instruction = checks.check(EducationHours)
+    if isinstance(instruction, EducationHours):
+        facts["education_hours"], facts["credentials"] = _instruction(ctx, saved, instruction, applied_on)
+        values["education_hours"], values["credentials"] = facts["education_hours"], facts["credentials"]
+    elif isinstance(checks.check(ExperienceMonths), ExperienceMonths):
+        facts["credentials"] = saved.get("credentials", [])
+    if "projects" in reads:
+        attest = checks.check(Attestations)
+        facts["projects"] = _projects(ctx, attest if isinstance(attest, Attestations) else None, applied_on)
+    _save(ctx, saved, **values)
     st.subheader("Eligibility checklist")
-    _checklist(
-        check_cpt_facts(
-            ctx.kb, CptFacts(applied_on=applied_on, experience=roles, ethics_agreed=ethics, projects=projects)
-        ),
-        ctx.kb,
-    )
+    check = check_facts(ctx.kb, ApplicantFacts(**facts))
+    _checklist(check, ctx.kb)
+    if hours:
+        _hours_detail(check, facts.get("hours_rows"))
 
 
 def page() -> None:
@@ -264,10 +338,8 @@ def page() -> None:
     saved = ctx.store.get_setting(ctx.workspace.id, "application", {})
     if not ctx.can_edit:
         st.info("You are reading another person's application: changes you make here are not saved.")
-    if ctx.program == "cpo":
-        _cpo(ctx, saved)
-    elif ctx.program == "cpt":
-        _cpt(ctx, saved)
+    if has_checks(ctx.kb):
+        _form(ctx, saved)
     else:
         st.info(f"certprep has no eligibility rules for {ctx.kb.program.short_name} yet.")
 
