@@ -8,8 +8,8 @@ import pytest
 import yaml
 
 from app.eligibility.check import check_facts
-from app.eligibility.facts import ApplicantFacts, Substitution
 from app.eligibility.dates import years_before
+from app.eligibility.facts import ApplicantFacts, Substitution
 from app.eligibility.hours_log import HoursLogError, parse_hours_log
 from app.knowledge import load_knowledge
 from tests.conftest import SHIPPED_KNOWLEDGE
