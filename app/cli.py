@@ -179,11 +179,11 @@ def ask_cmd(
         assistant = Assistant(settings, top_k=k)
         _index_notices(assistant)
         for q in questions:
-            session = assistant.new_session(program or "cpt", role)
+            session = assistant.new_session(program or settings.default_program, role)
             reply = assistant.respond(q, session)
             if batch is not None or as_json:
                 data = {"question": q, **reply.public()}
-                data["program"] = reply.program if (program or reply.program != "cpt") else program
+                data["program"] = reply.program if (program or reply.program != settings.default_program) else program
                 typer.echo(json.dumps(data, ensure_ascii=False, indent=None if batch else 2))
                 continue
             _print_reply(reply)

@@ -111,6 +111,8 @@ def test_cpo_example_numbers(settings):
     result = check_application(settings, EXAMPLES / "cpo/application.yaml")
     hours = result.hours
     assert hours is not None
+    # the 5-year window is the version in force for 2026 (since 2020); the 2021 rows fall outside either
+    assert hours.window_years == 5 and hours.window_start == "2021-11-01"
     assert hours.paid_in_window == 1240
     assert hours.rejected_hours == {
         "outside the window": 140,
@@ -123,5 +125,15 @@ def test_cpo_example_numbers(settings):
     assert hours.total_counted == 1355 and hours.missing == 145
     assert not result.eligible
     assert [r.id for r in result.fix_first()] == ["paid_hours"]
-    detail = result.requirements[0].detail
-    assert "under the 5-year window named by N8 (uncertain), 1,380 paid hours would count (5 short)" in detail
+    requirement = result.requirements[0]
+    assert requirement.uncertain
+    assert requirement.source == "paid-hours (N1, N2, N17, N8); substitute-hours (N1, N2); degree-credit (N2)"
+    # the other version is worked out too, so staff see whether the uncertainty matters for this applicant
+    assert (
+        "under the 3-year window (the version in force until 2019-12-31; named by N1, N2, uncertain), "
+        "1,240 paid hours would count (145 short)" in requirement.detail
+    )
+    assert (
+        "Applied for 2026-11-01: Window before applying in which paid hours count: the version in force "
+        "since 2020-01-01." in requirement.detail
+    )

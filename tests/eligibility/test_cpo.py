@@ -91,16 +91,30 @@ def test_time_limited_substitutes_must_fall_in_the_window(cpo):
 
 def test_window_edges_are_inclusive(cpo):
     rows = log(
-        "2023-11-01,A,on-site organizing,10,yes",  # first day of the 3-year window
-        "2023-10-31,A,on-site organizing,20,yes",  # one day before: outside
+        "2021-11-01,A,on-site organizing,10,yes",  # first day of the 5-year window (the version since 2020)
+        "2021-10-31,A,on-site organizing,20,yes",  # one day before: outside
         "2026-11-01,B,virtual organizing,5,yes",  # the application date itself
         "2026-11-02,B,virtual organizing,7,yes",  # after: future
     )
     _, summary, _ = check_cpo(cpo, facts(hours_rows=rows))
-    assert summary.window_start == "2023-11-01"
+    assert summary.window_start == "2021-11-01" and summary.window_years == 5
     assert summary.paid_in_window == 15
     reasons = {r.row: r.reason for r in summary.rejected_rows}
     assert reasons[3].startswith("outside the window") and reasons[5].startswith("dated after")
+
+
+def test_an_application_dated_before_2020_uses_the_three_year_version(cpo):
+    rows = log(
+        "2016-11-01,A,on-site organizing,10,yes",  # first day of the 3-year window
+        "2016-10-31,A,on-site organizing,20,yes",  # outside it, inside five years
+    )
+    requirements, summary, _ = check_cpo(cpo, facts(applied_on=date(2019, 11, 1), hours_rows=rows))
+    assert summary.window_years == 3 and summary.window_start == "2016-11-01"
+    assert summary.paid_in_window == 10
+    detail = req(requirements, "paid_hours").detail
+    assert "the version in force until 2019-12-31" in detail
+    # and the other reading is worked out: under five years the older row would count too
+    assert "under the 5-year window (the version in force since 2020-01-01; named by N17, N8, uncertain), 30" in detail
 
 
 def test_leap_day_application_date():
@@ -140,7 +154,7 @@ def test_missing_columns_are_one_clear_error_each():
 def test_explanation_reads_like_staff_would_say_it(cpo):
     rows = log(
         "2025-01-10,A,on-site organizing,1300,yes",
-        "2022-01-10,A,on-site organizing,140,yes",
+        "2020-01-10,A,on-site organizing,140,yes",
         "2025-03-10,B,on-site organizing,48,no",
     )
     requirements, _, _ = check_cpo(cpo, facts(hours_rows=rows, education="bachelor"))
@@ -150,19 +164,23 @@ def test_explanation_reads_like_staff_would_say_it(cpo):
     assert "bachelor degree adds 75" in detail
 
 
-def test_active_window_rule_comes_from_data(tmp_path, knowledge_copy):
+def test_the_window_versions_and_their_dates_come_from_data(tmp_path, knowledge_copy):
+    """Staff move the date the five-year window took effect by editing rules.yaml, not code."""
     path = knowledge_copy / "cpo/rules.yaml"
     data = yaml.safe_load(path.read_text())
     for rule in data["rules"]:
         for param in rule.get("parameters", []):
             if param["id"] == "experience_window_years":
-                param["active"] = "five_years"
+                param["versions"][0]["effective_to"] = date(2026, 12, 31)
+                param["versions"][1]["effective_from"] = date(2027, 1, 1)
     path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
-    cpo5 = load_knowledge(knowledge_copy)["cpo"]
-    rows = log("2022-01-10,A,on-site organizing,1500,yes")
-    requirements, summary, _ = check_cpo(cpo5, facts(hours_rows=rows))
-    assert summary.window_years == 5 and summary.paid_in_window == 1500
-    assert req(requirements, "paid_hours").met and req(requirements, "paid_hours").uncertain
+    moved = load_knowledge(knowledge_copy)["cpo"]
+    rows = log("2022-06-10,A,on-site organizing,1500,yes")
+    requirements, summary, _ = check_cpo(moved, facts(hours_rows=rows))
+    assert summary.window_years == 3 and summary.paid_in_window == 0
+    assert not req(requirements, "paid_hours").met and req(requirements, "paid_hours").uncertain
+    requirements, summary, _ = check_cpo(moved, facts(applied_on=date(2027, 3, 1), hours_rows=rows))
+    assert summary.window_years == 5 and summary.paid_in_window == 1500 and req(requirements, "paid_hours").met
 
 
 def test_education_and_ethics(cpo):

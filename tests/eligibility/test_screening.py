@@ -29,7 +29,7 @@ def test_screening_the_examples_gives_one_row_each(settings):
     assert set(rows) == {"application.yaml", "sam-cpt.yaml", "broken.yaml"}
     jane = rows["application.yaml"]
     assert (jane.applicant, jane.program, jane.eligible) == ("Jane Doe", "cpo", False)
-    assert jane.unmet[0].startswith("1,500 hours of paid work in the 3 years before applying: 1,355 of the 1,500")
+    assert jane.unmet[0].startswith("1,500 hours of paid work in the 5 years before applying: 1,355 of the 1,500")
     sam = rows["sam-cpt.yaml"]
     assert (sam.applicant, sam.program) == ("Sam Rivera", "cpt") and sam.problems == []
     # experience, projects and attestations pass on the rules; whether every standard is demonstrated is

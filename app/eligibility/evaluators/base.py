@@ -46,7 +46,7 @@ class Run:
             parameter = self.kb.parameter(pid)
             if parameter.versions:
                 notes.append(f"{parameter.title}: {self.kb.resolve(pid, self.day).version}")
-        return (" Rule version applied on " + self.day.isoformat() + ": " + "; ".join(notes) + ".") if notes else ""
+        return (f" Applied for {self.day.isoformat()}: " + "; ".join(notes) + ".") if notes else ""
 
     def title(self, spec: CheckSpec) -> str:
         values = {pid: _text(self.value(pid)) for pid in self.kb.parameters()}

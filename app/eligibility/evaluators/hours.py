@@ -32,10 +32,10 @@ def _other_windows(run: Run, spec: PaidHoursInWindow, summary: HoursSummary) -> 
         paid = _paid_in(run, years)
         total = paid + summary.substitute_counted
         verdict = "enough" if total >= summary.required else f"{hours_text(summary.required - total)} short"
-        named = f"named by {', '.join(reading.provenance.sources)}" + (" (uncertain)" if reading.uncertain else "")
+        named = f"named by {', '.join(reading.provenance.sources)}" + (", uncertain" if reading.uncertain else "")
         if reading.label.startswith("the version"):
-            named = f"{reading.label}, {named}"
-        notes.append(f"under the {years}-year window {named}, {hours_text(paid)} paid hours would count ({verdict})")
+            named = f"{reading.label}; {named}"
+        notes.append(f"under the {years}-year window ({named}), {hours_text(paid)} paid hours would count ({verdict})")
     return "; ".join(notes)
 
 
