@@ -21,10 +21,6 @@ app = typer.Typer(
 )
 knowledge_app = typer.Typer(help="Inspect and validate the knowledge base.", no_args_is_help=True)
 app.add_typer(knowledge_app, name="knowledge")
-eval_app = typer.Typer(help="Measure quality on the labelled sets in evaluation/.", no_args_is_help=True)
-app.add_typer(eval_app, name="eval")
-train_app = typer.Typer(help="Re-train the small models from the labelled data in evaluation/.", no_args_is_help=True)
-app.add_typer(train_app, name="train")
 from app.cli_accounts import audit_cmd, users_app, workspaces_app  # noqa: E402  (light: typer only)
 
 app.add_typer(users_app, name="users")
@@ -347,22 +343,6 @@ def _loopback(host: str) -> bool:
         return False
 
 
-@eval_app.command("retrieval")
-def eval_retrieval(
-    out: Annotated[Path | None, typer.Option(help="Where to write the JSON results.")] = None,
-) -> None:
-    """Recall@1/3/5, MRR@10 and nDCG@10 for dense, BM25 and hybrid, side by side."""
-    from evaluation import retrieval
-
-    settings = _settings()
-    with _user_errors():
-        result = retrieval.run(settings, out or retrieval.RESULTS)
-    typer.echo(retrieval.table(result, "dev"))
-    typer.echo(retrieval.table(result, "test"))
-    typer.echo(f"floor: {json.dumps(result['floor_eval'])}")
-    typer.echo(f"results written to {out or retrieval.RESULTS}")
-
-
 @app.command("analyze")
 def analyze_cmd(
     files: Annotated[
@@ -485,76 +465,6 @@ def recert_cmd(
         typer.echo(json.dumps(result.model_dump(mode="json") | {"met": result.met}, indent=2, ensure_ascii=False))
     else:
         render_recert(result)
-
-
-@train_app.command("mapping")
-def train_mapping_cmd(
-    passage_only: bool = typer.Option(
-        False, "--passage-only", help="Refit only the passage model (about 90 s), not the sentence model."
-    ),
-) -> None:
-    """Fit the narrative-mapping models: the passage model (app/mapping/model.json, every program) and the
-    CPT sentence evidence model (app/mapping/evidence/, fine-tuned: about 15 minutes on 2 cores)."""
-    from app.mapping.classifier import load_model
-    from app.mapping.evidence import forget_loaded
-    from evaluation.train_evidence import train_evidence
-    from evaluation.train_mapping import train
-
-    with _user_errors():
-        summary = {"passage_model": train(_settings())}
-        load_model.cache_clear()
-        if not passage_only:
-            summary["evidence_model"] = train_evidence(_settings(), log=lambda line: typer.echo(line, err=True))
-            forget_loaded()
-    typer.echo(json.dumps(summary, indent=2))
-
-
-@eval_app.command("answers")
-def eval_answers() -> None:
-    """Offline answers on the retrieval question set: expected facts, correct sources, faithfulness."""
-    from evaluation.answers import RESULTS, run, table
-
-    with _user_errors():
-        result = run(_settings())
-    typer.echo(table(result))
-    typer.echo(f"results written to {RESULTS}")
-
-
-@eval_app.command("mapping")
-def eval_mapping(
-    out: Annotated[Path | None, typer.Option(help="Where to write the JSON results.")] = None,
-) -> None:
-    """Per-standard precision/recall/F1 and macro-F1 on the test split, with keyword and cosine baselines."""
-    from evaluation import mapping
-
-    settings = _settings()
-    with _user_errors():
-        result = mapping.evaluate(settings)
-        path = mapping.write(result, out or mapping.RESULTS)
-    typer.echo(mapping.table(result))
-    typer.echo(f"results written to {path}")
-
-
-@eval_app.command("generalization")
-def eval_generalization(
-    loso: Annotated[
-        bool, typer.Option("--loso", help="Also leave one development style out (fine-tunes 8 times: ~20 min).")
-    ] = False,
-    out: Annotated[Path | None, typer.Option(help="Where to write the JSON results.")] = None,
-) -> None:
-    """The mapping engine on the independent test batches, per style and standard, with baselines."""
-    from evaluation import generalization
-
-    settings = _settings()
-    path = out or generalization.RESULTS
-    with _user_errors():
-        previous = generalization.previous_result(path)
-        result = generalization.evaluate(settings, previous)
-        if loso:
-            result["loso_dev"] = generalization.leave_one_style_out(settings, log=lambda s: typer.echo(s, err=True))
-        generalization.write(result, path)
-    typer.echo(generalization.table(result))
-    typer.echo(f"results written to {path}")
 
 
 @contextmanager

@@ -46,6 +46,11 @@ class Settings(BaseSettings):
         description="The knowledge base: one folder per program.",
     )
     prompts_dir: Path = Field(default=REPO_ROOT / "prompts", description="Prompt and answer templates.")
+    models_dir: Path | None = Field(
+        default=None,
+        description="Mapping models re-trained with `certprep-eval train` (model.json, evidence/); they replace "
+        "the shipped ones when present. Default: <data_dir>/models.",
+    )
     chroma_mode: ChromaMode = Field(
         default=ChromaMode.embedded,
         description="`embedded` (PersistentClient in data_dir) or `server` (HttpClient to chroma_url).",
@@ -173,6 +178,10 @@ class Settings(BaseSettings):
     @property
     def uploads_dir(self) -> Path:
         return self.data_dir / "uploads"
+
+    @property
+    def trained_models_dir(self) -> Path:
+        return self.models_dir or self.data_dir / "models"
 
 
 @lru_cache(maxsize=1)

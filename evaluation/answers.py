@@ -1,4 +1,4 @@
-"""`certprep eval answers`: the assistant's offline answers on the retrieval question set.
+"""`certprep-eval answers`: the assistant's offline answers on the retrieval question set.
 
 For every answerable question, in each role:
 - facts: the answer restates at least one sentence of a passage labelled as answering the question

@@ -1,4 +1,4 @@
-"""`certprep eval generalization`: the mapping engine on writing it was not developed on.
+"""`certprep-eval generalization`: the mapping engine on writing it was not developed on.
 
 Test data: the independent batches by authors ``B-*`` (`independent_data.py`), one author per style, never
 read by training or tuning. Reported for "demonstrated", per style and per standard: precision, recall,
@@ -149,7 +149,7 @@ def report(items: list[IndependentItem], predictions: dict[str, np.ndarray], ids
 def evaluate(settings: Settings, previous: dict | None = None) -> dict:
     sentence = get_analyzer(settings, PROGRAM)
     if sentence.evidence is None:
-        raise RuntimeError("the CPT sentence evidence model is missing: run `certprep train mapping`")
+        raise RuntimeError("the CPT sentence evidence model is missing: run `certprep-eval train`")
     kb, embedder = sentence.kb, get_embedder(settings.embedding_model_path)
     passage = NarrativeAnalyzer(kb, embedder, settings.prompts_dir, evidence=False)
     ids = [s.id for s in kb.standards]
@@ -185,6 +185,50 @@ def evaluate(settings: Settings, previous: dict | None = None) -> dict:
         "latency_project_narratives_passage_engine": time_analyses(passage, projects, repeats=3),
         "machine": {"python": platform.python_version(), "cpus": _cpus()},
         "loso_dev": (previous or {}).get("loso_dev"),
+    }
+
+
+def results_path(program: str) -> Path:
+    return RESULTS if program == PROGRAM else RESULTS.with_name(f"generalization_{program}.json")
+
+
+def evaluate_program(settings: Settings, program: str, previous: dict | None = None) -> dict:
+    """Another program's independent batches (all test data): the engine that program gets without any
+    training of its own (the standard-agnostic passage engine) against keyword matching and sentence
+    cosine similarity, whose threshold is tuned on the CPT training split (nothing is tuned on this
+    program's texts)."""
+    from evaluation.independent_data import INDEPENDENT
+
+    engine = get_analyzer(settings, program)
+    items = load_independent(path=INDEPENDENT / program)
+    if not items:
+        raise RuntimeError(f"no independent batches for {program!r} in {INDEPENDENT / program}")
+    ids = [s.id for s in engine.kb.standards]
+    texts = [x.text for x in items]
+    cpt = NarrativeAnalyzer(get_analyzer(settings, PROGRAM).kb, engine.embedder, settings.prompts_dir, evidence=False)
+    train = [p for p in load_passages() if p.split == "train"]
+    threshold = _tune_cosine([s.id for s in cpt.kb.standards], train, _cosine_best(cpt, train))
+    predictions = {
+        "engine": _predict(engine, texts, ids),
+        "keyword": _keyword(engine, texts),
+        "cosine": np.array([row >= threshold for row in _cosine_best(engine, items)], dtype=bool),
+    }
+    long = [x.text for x in items if len(x.text.split()) >= 200]
+    return {
+        "program": program,
+        "engine": "sentence model" if engine.evidence is not None else "passage model (not trained on this program)",
+        "test_looks": int((previous or {}).get("test_looks", 0)) + 1,
+        "test": {
+            "texts": len(items),
+            "authors": sorted({x.author for x in items}),
+            "sentences": sum(len(segment(x.text).sentences) for x in items),
+            "demonstrated_pairs": int(sum(x.label(s) == "demonstrated" for x in items for s in ids)),
+        },
+        "methods": report(items, predictions, ids),
+        "cosine_threshold_tuned_on_cpt_train": threshold,
+        "reader_agreement": {"test": agreement(items, ids)},
+        "latency_descriptions_200_words_or_more": time_analyses(engine, long, repeats=3) if long else None,
+        "machine": {"python": platform.python_version(), "cpus": _cpus()},
     }
 
 
@@ -260,7 +304,8 @@ def table(result: dict) -> str:
     methods = list(result["methods"])
     styles = list(result["methods"][methods[0]]["by_style"])
     lines = [
-        f"independent test batches: {result['test']['texts']} texts by {len(result['test']['authors'])} authors "
+        f"{result.get('program', PROGRAM).upper()} independent test batches: {result['test']['texts']} texts by "
+        f"{len(result['test']['authors'])} authors "
         f"(test look {result['test_looks']}); macro-F1 for 'demonstrated'"
     ]
     lines.append(f"{'style':<14}" + "".join(f"{m:>17}" for m in methods))
@@ -303,6 +348,9 @@ def table(result: dict) -> str:
         f"readers (writer vs blind labeller), test: kappa {agreement['kappa_demonstrated']} (demonstrated), "
         f"{agreement['kappa_3way']} (3 statuses); {agreement['adjudicated_pairs']} pairs adjudicated"
     )
-    latency = result["latency_project_narratives"]
-    lines.append(f"warm analysis of the test projects (~{max(latency['words'])} words): median {latency['median_s']} s")
+    latency = result.get("latency_project_narratives") or result.get("latency_descriptions_200_words_or_more")
+    if latency:
+        lines.append(
+            f"warm analysis of the longest texts (~{max(latency['words'])} words): median {latency['median_s']} s"
+        )
     return "\n".join(lines)

@@ -7,8 +7,11 @@ written convention (`briefs/labelling.md`), passage by passage and sentence by s
 writer's intent and the blind label disagree, a third helper chose between them by that convention,
 seeing the two labels unattributed; `readers` keeps all three so the agreement can be recomputed.
 
+Other programs' batches live in a folder named after the program (``independent/pmp/``): all of them are
+test data, since the mapping method was never developed on any of them.
+
 Batches from authors ``A*-*`` are the development set (the method may be fitted and tuned on them);
-``B-*`` authors are the test set, read only by `certprep eval generalization`. ``C-*`` batches are sealed:
+``B-*`` authors are the test set, read only by `certprep-eval generalization`. ``C-*`` batches are sealed:
 a second test set, written and labelled the same way, that nothing reads (no training, no evaluation) until
 a future round switches the evaluation to it, because ``B-*`` has been looked at more than once.
 """
@@ -24,7 +27,9 @@ from pydantic import BaseModel, Field, model_validator
 INDEPENDENT = Path(__file__).parent / "data" / "independent"
 Label = Literal["demonstrated", "partial", "missing"]
 Split = Literal["dev", "test", "sealed"]
-Kind = Literal["evidence", "keyword_only", "planned", "someone_else", "off_topic", "project"]
+Kind = Literal[
+    "evidence", "keyword_only", "planned", "someone_else", "off_topic", "project", "operations", "team_member"
+]
 
 
 class Readers(BaseModel):
@@ -35,6 +40,7 @@ class Readers(BaseModel):
 
 class IndependentItem(BaseModel):
     id: str
+    program: str = "cpt"
     author: str
     style: str
     kind: Kind
@@ -47,6 +53,8 @@ class IndependentItem(BaseModel):
 
     @property
     def split(self) -> Split:
+        if self.program != "cpt":
+            return "test"  # another program's batches: nothing was developed on them
         if self.author.startswith("B-"):
             return "test"
         return "sealed" if self.author.startswith("C-") else "dev"

@@ -1,4 +1,4 @@
-"""`certprep eval mapping`: the mapping engine against two baselines on the held-out test split.
+"""`certprep-eval mapping`: the mapping engine against two baselines on the held-out test split.
 
 Reported for "demonstrated": per-standard precision / recall / F1 and macro-F1; the share of
 keyword-only passages wrongly marked demonstrated; on the full projects, the share of deliberately

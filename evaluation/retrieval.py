@@ -1,4 +1,4 @@
-"""`certprep eval retrieval`: dense, BM25 and hybrid side by side on the labelled question set.
+"""`certprep-eval retrieval`: dense, BM25 and hybrid side by side on the labelled question set.
 
 Ranking metrics are computed with the relevance floor off (so the three methods are compared on the
 same footing); the floor itself is evaluated separately: how many out-of-scope questions it rejects

@@ -21,7 +21,7 @@ import numpy as np
 import yaml
 
 from app.documents import segment
-from app.mapping.evidence import EVIDENCE_DIR, EvidenceConfig, build_network, position_features, weights_digest
+from app.mapping.evidence import EvidenceConfig, build_network, position_features, weights_digest
 from app.mapping.signals import keyword_pattern, own_work
 from evaluation import write_result
 from evaluation.independent_data import load_independent
@@ -177,7 +177,7 @@ def choose_thresholds(texts: list[Text], standards: list[str], scores: list[tupl
     }
 
 
-def train_evidence(settings, out_dir: Path = EVIDENCE_DIR, log=print) -> dict:
+def train_evidence(settings, out_dir: Path, log=print) -> dict:
     from app.knowledge.loader import load_knowledge
 
     kb = load_knowledge(settings.knowledge_dir)[PROGRAM]

@@ -1,4 +1,4 @@
-"""`certprep train mapping`: fit the mapping classifier on the training split, reproducibly.
+"""`certprep-eval train`: fit the mapping classifier on the training split, reproducibly.
 
 Only passages whose id hashes into `train` are read. Decision thresholds are chosen by 5-fold
 cross-validation inside the training split; the similarity cut-offs for quoting evidence and meeting
@@ -21,7 +21,7 @@ from app.config import Settings
 from app.embeddings import get_embedder
 from app.knowledge.loader import load_knowledge
 from app.mapping.analyzer import NarrativeAnalyzer
-from app.mapping.classifier import MODEL_PATH, Head, LinearHead, MappingModel, SharedHeads, WordHeads, terms
+from app.mapping.classifier import Head, LinearHead, MappingModel, SharedHeads, WordHeads, terms
 from app.mapping.features import AGNOSTIC, FEATURES
 from evaluation.mapping_data import PASSAGES, load_passages
 
@@ -226,7 +226,7 @@ def _linear(model) -> LinearHead:
     return LinearHead(coef=_rounded(model.coef_[0]), intercept=round(float(model.intercept_[0]), 6))
 
 
-def train(settings: Settings, out: Path = MODEL_PATH) -> dict:
+def train(settings: Settings, out: Path) -> dict:
     kb = load_knowledge(settings.knowledge_dir)[PROGRAM]
     analyzer = NarrativeAnalyzer(
         kb, get_embedder(settings.embedding_model_path), settings.prompts_dir, blank_model(), evidence=False

@@ -35,3 +35,17 @@ def test_every_declared_dependency_is_used():
     names = {re.split(r"[<>=\[ ;]", spec)[0].lower() for spec in declared}
     unused = names - _imported_distributions() - set(NOT_IMPORTED)
     assert not unused, f"declared in pyproject.toml but imported nowhere: {sorted(unused)}"
+
+
+def test_the_product_never_imports_its_evaluation():
+    """Evaluation imports the product, not the reverse: certprep runs without evaluation/ installed."""
+    offenders = []
+    for path in (REPO_ROOT / "app").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                names = [node.module]
+            offenders += [f"{path.relative_to(REPO_ROOT)}: {n}" for n in names if n.split(".")[0] == "evaluation"]
+    assert offenders == []

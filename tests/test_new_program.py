@@ -20,7 +20,7 @@ def test_third_program_is_listed_indexed_and_retrievable(knowledge_copy, tmp_pat
     listed = run("programs", "--json", env={"CERTPREP_KNOWLEDGE_DIR": str(knowledge_copy)})
     assert listed.returncode == 0, listed.stderr
     programs = {p["id"]: p for p in json.loads(listed.stdout)}
-    assert set(programs) == {"cpo", "cpt", "cwi"}
+    assert set(programs) == {"cpo", "cpt", "cwi", "pmp"}
     assert [s["id"] for s in programs["cwi"]["standards"]] == ["S1", "S2"]
     assert len(programs["cpt"]["standards"]) == 10 and programs["cpo"]["standards"] == []
 

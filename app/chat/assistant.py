@@ -170,7 +170,8 @@ class Assistant:
         )
 
     def _out_of_scope(self, r: Route) -> Reply:
-        names = " and ".join(kb.program.short_name for _, kb in sorted(self.knowledge.items()))
+        short = [kb.program.short_name for _, kb in sorted(self.knowledge.items())]
+        names = " and ".join(short) if len(short) < 3 else ", ".join(short[:-1]) + " and " + short[-1]
         key = "greeting" if GREETING.match(r.query) or r.switched_program or r.switched_role else "out_of_scope"
         return self._reply(r, [template(self.t[key].format(programs=names))], [])
 
@@ -340,9 +341,10 @@ class Assistant:
         known.update(r.facts)
         check, stated = None, set()
         if has_checks(kb):
-            projects = [ProjectFact(title=f"Project {i + 1}") for i in range(int(known.get("projects", 0)))]
             values = applicant_values(known)
-            check = check_facts(kb, ApplicantFacts(applied_on=dt.date.today(), projects=projects, **values))
+            projects = [ProjectFact(title=f"Project {i + 1}") for i in range(int(values["projects"] or 0))]
+            facts = {k: v for k, v in values.items() if k != "projects"}
+            check = check_facts(kb, ApplicantFacts(applied_on=dt.date.today(), projects=projects, **facts))
             # a requirement is answered only when the fact it turns on was said
             stated = {
                 spec.id

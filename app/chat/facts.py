@@ -278,8 +278,8 @@ def extract_facts(text: str, include_bare: bool = True) -> dict[str, Any]:
 
 
 def applicant_values(known: dict[str, Any]) -> dict[str, Any]:
-    """The facts gathered in a conversation as ``ApplicantFacts`` fields: months become years of
-    experience and each credential mentioned is listed."""
+    """The facts gathered in a conversation as ``ApplicantFacts`` fields (``projects`` as a count): months
+    become years of experience and each credential mentioned is listed."""
     years = known.get("experience_years")
     if years is None and known.get("experience_months") is not None:
         years = float(known["experience_months"]) / 12
@@ -289,5 +289,6 @@ def applicant_values(known: dict[str, Any]) -> dict[str, Any]:
         "ethics_agreed": known.get("ethics_agreed"),
         "experience_years": years,
         "education_hours": known.get("education_hours"),
+        "projects": known.get("projects"),
         "credentials": [k.removeprefix("credential_") for k, v in known.items() if k.startswith("credential_") and v],
     }

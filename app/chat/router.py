@@ -37,7 +37,7 @@ _FIRST_PERSON_WORK = re.compile(r"\b(?:I|we|my team|our)\b[^.?!]{0,80}\b\w+ed\b"
 _DOMAIN = re.compile(
     r"\b(cert\w*|standard|ethic\w*|exam|eligib\w*|attest\w*|project|narrative|hours?|ceus?|points?|renew\w*|"
     r"recert\w*|apply|application|fee|degree|experience|evidence|criteria|criterion|reviewer|mentor|"
-    r"organi[sz]\w*|performance|ispi|bcpo|napo|code|deadline|audit|substitut\w*|credit)\b",
+    r"organi[sz]\w*|performance|code|deadline|audit|substitut\w*|credit|pdus?|months?|contact)\b",
     re.I,
 )
 GREETING = re.compile(r"^\s*(hi|hello|hey|good (morning|afternoon|evening)|thanks?( you)?|help)\W*$", re.I)
@@ -61,7 +61,7 @@ class Route:
 def program_aliases(knowledge: dict[str, KnowledgeBase]) -> dict[str, str]:
     aliases: dict[str, str] = {}
     for pid, kb in knowledge.items():
-        for alias in {pid, kb.program.short_name, kb.program.name}:
+        for alias in {pid, kb.program.short_name, kb.program.name, *kb.program.aliases}:
             aliases[alias.lower()] = pid
     return aliases
 

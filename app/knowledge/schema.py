@@ -365,6 +365,10 @@ class Program(Strict):
     name: str = Field(min_length=3)
     short_name: str = Field(min_length=2)
     body: str = Field(min_length=3, description="The certifying body.")
+    aliases: list[str] = Field(
+        default_factory=list,
+        description="Other names a user may call the program by, e.g. the certifying body's acronym.",
+    )
     summary: str = Field(min_length=20)
     requires_narratives: bool = Field(description="Whether applicants describe projects that are mapped to standards.")
     example_questions: list[str] = Field(

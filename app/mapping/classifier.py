@@ -148,8 +148,8 @@ class ModelMissingError(RuntimeError):
 @lru_cache(maxsize=4)
 def load_model(path: Path = MODEL_PATH) -> MappingModel:
     if not path.exists():
-        raise ModelMissingError(f"the mapping model {path} is missing: run `certprep train mapping`")
+        raise ModelMissingError(f"the mapping model {path} is missing: run `certprep-eval train`")
     model = MappingModel.model_validate(json.loads(path.read_text()))
     if model.features != FEATURES:
-        raise ModelMissingError(f"the mapping model {path} was trained on other features: run `certprep train mapping`")
+        raise ModelMissingError(f"the mapping model {path} was trained on other features: run `certprep-eval train`")
     return model

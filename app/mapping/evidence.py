@@ -1,7 +1,7 @@
 """Which sentences carry a standard's evidence: the bundled MiniLM with its top layers fine-tuned on
 sentence labels, and one multi-label head (one output per standard).
 
-Trained by ``certprep train mapping`` (``evaluation/train_evidence.py``) from labelled sentences of the
+Trained by ``certprep-eval train`` (``evaluation/train_evidence.py``) from labelled sentences of the
 development data. A program gets this model only when one was trained for it; any other program is
 judged by the standard-agnostic passage model (``classifier.py``), so a program added as data still works.
 The weights of the fine-tuned layers ship in ``app/mapping/evidence/<program>.npz``; the lower layers are
@@ -107,7 +107,7 @@ class EvidenceModel:
         self._base_top = [copy.deepcopy(layer) for layer in layers[len(layers) - config.tuned_layers :]]
         missing = set(self.network.tuned_state()) - set(state)
         if missing:
-            raise EvidenceModelError(f"{weights} lacks {sorted(missing)[:3]}: run `certprep train mapping`")
+            raise EvidenceModelError(f"{weights} lacks {sorted(missing)[:3]}: run `certprep-eval train`")
         self.network.load_state_dict(state, strict=False)
         self.network.eval()
         from transformers import AutoTokenizer

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import threading
+from pathlib import Path
 
 from app.config import Settings
 from app.documents import Document
 from app.embeddings import get_embedder
 from app.knowledge.loader import load_knowledge
 from app.mapping.analyzer import AnalysisError, NarrativeAnalyzer
+from app.mapping.classifier import MODEL_PATH, load_model
+from app.mapping.evidence import EVIDENCE_DIR, load_evidence_model
 from app.mapping.models import Analysis
 from app.mapping.requirements import check_requirements, coverage
 
@@ -16,11 +19,24 @@ _analyzers: dict[tuple, NarrativeAnalyzer] = {}
 _lock = threading.Lock()
 
 
+def model_paths(settings: Settings) -> tuple[Path, Path]:
+    """The passage model file and the sentence models' folder: the re-trained ones in the models folder
+    when `certprep-eval train` wrote them there, else the ones shipped with certprep (training never
+    writes into the installed package)."""
+    trained = settings.trained_models_dir
+    model = trained / "model.json" if (trained / "model.json").is_file() else MODEL_PATH
+    evidence = trained / "evidence" if (trained / "evidence").is_dir() else EVIDENCE_DIR
+    return model, evidence
+
+
 def get_analyzer(settings: Settings, program: str) -> NarrativeAnalyzer:
+    model_path, evidence_dir = model_paths(settings)
     key = (
         str(settings.knowledge_dir),
         str(settings.prompts_dir),
         str(settings.embedding_model_path),
+        str(model_path),
+        str(evidence_dir),
         program,
     )
     with _lock:
@@ -29,7 +45,14 @@ def get_analyzer(settings: Settings, program: str) -> NarrativeAnalyzer:
     knowledge = load_knowledge(settings.knowledge_dir)
     if program not in knowledge:
         raise AnalysisError(f"unknown program {program!r} (known: {', '.join(sorted(knowledge))})")
-    analyzer = NarrativeAnalyzer(knowledge[program], get_embedder(settings.embedding_model_path), settings.prompts_dir)
+    embedder = get_embedder(settings.embedding_model_path)
+    analyzer = NarrativeAnalyzer(
+        knowledge[program],
+        embedder,
+        settings.prompts_dir,
+        model=load_model(model_path),
+        evidence=load_evidence_model(program, embedder.model_path, evidence_dir) or False,
+    )
     with _lock:
         return _analyzers.setdefault(key, analyzer)
 

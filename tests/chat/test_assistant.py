@@ -106,7 +106,7 @@ def test_injected_instructions_in_a_question_are_data(bot):
 def test_out_of_scope_is_polite_and_says_what_it_can_do(bot):
     reply = bot.respond("What's the weather in Paris tomorrow?", bot.new_session("cpt"))
     assert reply.intent is Intent.out_of_scope and reply.citations == []
-    assert "I can help with the CPO and CPT certifications" in reply.text
+    assert "I can help with the CPO, CPT and PMP certifications" in reply.text
 
 
 def test_a_generated_answer_citing_unretrieved_passages_falls_back(bot, monkeypatch):

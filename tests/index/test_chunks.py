@@ -46,7 +46,7 @@ def test_structure_one_chunk_per_criterion_principle_and_faq(chunks):
 def test_metadata_carries_provenance(chunks):
     for chunk in chunks:
         meta = chunk.metadata
-        assert meta["program"] in {"cpt", "cpo"}
+        assert meta["program"] in {"cpt", "cpo", "pmp"}
         assert meta["source"] and meta["confidence"] in {"confirmed", "uncertain"} and meta["as_of"]
         if meta["confidence"] == "uncertain":
             assert meta["note"], chunk.id

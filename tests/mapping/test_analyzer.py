@@ -218,3 +218,21 @@ def test_path_is_not_needed(tmp_path: Path, cpt_settings):
 
     from_file = analyze_documents(cpt_settings, "cpt", [read_document(path)]).projects[0]
     assert statuses(from_file) == statuses(analyse(cpt_settings, EVALUATION).projects[0])
+
+
+def test_retrained_models_in_the_models_folder_replace_the_shipped_ones(tmp_path):
+    """`certprep-eval train` writes to the models folder, never into the package; certprep reads it there."""
+    import shutil
+
+    from app.config import Settings
+    from app.mapping.classifier import MODEL_PATH
+    from app.mapping.evidence import EVIDENCE_DIR
+    from app.mapping.service import model_paths
+
+    settings = Settings(data_dir=tmp_path / "data")
+    assert model_paths(settings) == (MODEL_PATH, EVIDENCE_DIR)
+    trained = settings.trained_models_dir
+    (trained / "evidence").mkdir(parents=True)
+    shutil.copy(MODEL_PATH, trained / "model.json")
+    assert model_paths(settings) == (trained / "model.json", trained / "evidence")
+    assert model_paths(Settings(data_dir=tmp_path / "other", models_dir=trained))[0] == trained / "model.json"

@@ -34,7 +34,7 @@ def test_cpo_application_counts_the_hours_log(ui_settings, db):
     assert [e.value for e in at.exception] == []
     # the log's unparseable date is a rejected row, not a page error
     text = " ".join(m.value for m in at.markdown)
-    assert "1,240 paid hours fall inside the 3-year window" in text
+    assert "1,240 paid hours fall inside the 5-year window" in text
     rejected = frame(at, "reason")
     assert "unpaid work does not count" in set(rejected["reason"])
     assert len(at.get("vega_lite_chart")) == 1
@@ -42,7 +42,7 @@ def test_cpo_application_counts_the_hours_log(ui_settings, db):
     assert saved["education"] == "bachelor" and saved["hours_csv"].startswith("date,")
 
     again = page("application", ws=ws.id)  # a new session finds the log and the answers saved
-    assert "1,240 paid hours fall inside the 3-year window" in " ".join(m.value for m in again.markdown)
+    assert "1,240 paid hours fall inside the 5-year window" in " ".join(m.value for m in again.markdown)
 
 
 def test_cpo_hours_log_with_missing_columns_is_a_clear_error(ui_settings, db):

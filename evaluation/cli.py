@@ -1,0 +1,131 @@
+"""`certprep-eval`: measure quality on the labelled sets and re-train the mapping models.
+
+Kept out of the product: certprep never imports evaluation/, evaluation imports certprep. Training writes
+to the models folder (``CERTPREP_MODELS_DIR``, default ``<data_dir>/models``), which certprep then uses in
+place of the shipped models; `--out app/mapping` in a source checkout replaces the shipped ones.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from app.cli import _settings, _user_errors
+
+app = typer.Typer(
+    help="Measure quality on the labelled sets in evaluation/ and re-train the mapping models.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+
+
+@app.command("retrieval")
+def eval_retrieval(
+    out: Annotated[Path | None, typer.Option(help="Where to write the JSON results.")] = None,
+) -> None:
+    """Recall@1/3/5, MRR@10 and nDCG@10 for dense, BM25 and hybrid, side by side."""
+    from evaluation import retrieval
+
+    settings = _settings()
+    with _user_errors():
+        result = retrieval.run(settings, out or retrieval.RESULTS)
+    typer.echo(retrieval.table(result, "dev"))
+    typer.echo(retrieval.table(result, "test"))
+    typer.echo(f"floor: {json.dumps(result['floor_eval'])}")
+    typer.echo(f"results written to {out or retrieval.RESULTS}")
+
+
+@app.command("answers")
+def eval_answers() -> None:
+    """Offline answers on the retrieval question set: expected facts, correct sources, faithfulness."""
+    from evaluation.answers import RESULTS, run, table
+
+    with _user_errors():
+        result = run(_settings())
+    typer.echo(table(result))
+    typer.echo(f"results written to {RESULTS}")
+
+
+@app.command("mapping")
+def eval_mapping(
+    out: Annotated[Path | None, typer.Option(help="Where to write the JSON results.")] = None,
+) -> None:
+    """Per-standard precision/recall/F1 and macro-F1 on the test split, with keyword and cosine baselines."""
+    from evaluation import mapping
+
+    settings = _settings()
+    with _user_errors():
+        result = mapping.evaluate(settings)
+        path = mapping.write(result, out or mapping.RESULTS)
+    typer.echo(mapping.table(result))
+    typer.echo(f"results written to {path}")
+
+
+@app.command("generalization")
+def eval_generalization(
+    program: Annotated[
+        str, typer.Option("--program", "-p", help="cpt (the B-* test batches) or another program's batches.")
+    ] = "cpt",
+    loso: Annotated[
+        bool, typer.Option("--loso", help="CPT: also leave one development style out (fine-tunes 8 times: ~20 min).")
+    ] = False,
+    out: Annotated[Path | None, typer.Option(help="Where to write the JSON results.")] = None,
+) -> None:
+    """The mapping engine on independent test batches, per style and standard, with baselines."""
+    from evaluation import generalization
+
+    settings = _settings()
+    path = out or generalization.results_path(program)
+    with _user_errors():
+        previous = generalization.previous_result(path)
+        if program == generalization.PROGRAM:
+            result = generalization.evaluate(settings, previous)
+            if loso:
+                result["loso_dev"] = generalization.leave_one_style_out(settings, log=lambda s: typer.echo(s, err=True))
+        else:
+            result = generalization.evaluate_program(settings, program, previous)
+        generalization.write(result, path)
+    typer.echo(generalization.table(result))
+    typer.echo(f"results written to {path}")
+
+
+@app.command("train")
+def train_cmd(
+    passage_only: bool = typer.Option(
+        False, "--passage-only", help="Refit only the passage model (about 90 s), not the sentence model."
+    ),
+    out: Annotated[
+        Path | None,
+        typer.Option(help="Folder for model.json and evidence/ (default: the models folder certprep reads)."),
+    ] = None,
+) -> None:
+    """Fit the narrative-mapping models: the passage model (model.json, every program) and the CPT sentence
+    evidence model (evidence/, fine-tuned: about 15 minutes on 2 cores)."""
+    from app.mapping.classifier import load_model
+    from app.mapping.evidence import forget_loaded
+    from evaluation.train_evidence import train_evidence
+    from evaluation.train_mapping import train
+
+    settings = _settings()
+    folder = out or settings.trained_models_dir
+    folder.mkdir(parents=True, exist_ok=True)
+    with _user_errors():
+        summary = {"folder": str(folder), "passage_model": train(settings, folder / "model.json")}
+        load_model.cache_clear()
+        if not passage_only:
+            summary["evidence_model"] = train_evidence(
+                settings, folder / "evidence", log=lambda line: typer.echo(line, err=True)
+            )
+            forget_loaded()
+    typer.echo(json.dumps(summary, indent=2, default=str))
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()
