@@ -37,6 +37,15 @@ class LogRow:
     reason: str | None = None  # why it does not count; None = counts
 
 
+def csv_records(reader: csv.DictReader, name: str):
+    """The reader's rows; a file the csv module cannot read (a NUL byte, a broken quote) is one clear
+    problem with its line, not a crash."""
+    try:
+        yield from reader
+    except csv.Error as exc:
+        raise HoursLogError([f"{name}:{reader.line_num}: not a readable CSV row ({exc})"]) from None
+
+
 def read_hours_log(path: Path) -> list[LogRow]:
     try:
         raw = path.read_bytes()
@@ -50,7 +59,7 @@ def read_hours_log(path: Path) -> list[LogRow]:
 
 
 def parse_hours_log(text: str, name: str = "hours log") -> list[LogRow]:
-    reader = csv.DictReader(io.StringIO(text))
+    reader = csv.DictReader(io.StringIO(text, newline=""))  # lone \r and \r\n are line ends
     if not reader.fieldnames:
         raise HoursLogError([f"{name}: the file is empty; expected columns {', '.join(REQUIRED_COLUMNS)}"])
     columns = {(c or "").strip().lower(): c for c in reader.fieldnames}
@@ -58,7 +67,7 @@ def parse_hours_log(text: str, name: str = "hours log") -> list[LogRow]:
     if missing:
         raise HoursLogError([f"{name}: missing column {c!r}" for c in missing])
     rows = []
-    for record in reader:
+    for record in csv_records(reader, name):
         line = reader.line_num
         get = {key: (record.get(original) or "").strip() for key, original in columns.items()}
         row = LogRow(line=line, day=None, client=get["client"], activity=get["activity"], hours=None, paid=None)

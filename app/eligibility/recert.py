@@ -17,7 +17,7 @@ from pydantic import BaseModel, Field
 
 from app.eligibility.citing import cite
 from app.eligibility.dates import parse_date
-from app.eligibility.hours_log import YES, HoursLogError
+from app.eligibility.hours_log import YES, HoursLogError, csv_records
 from app.eligibility.models import RejectedRow, Requirement
 from app.knowledge.checks import CreditsPerCycle
 from app.knowledge.schema import KnowledgeBase
@@ -75,7 +75,7 @@ def log_column(kb: KnowledgeBase) -> str:
 def parse_credit_log(
     text: str, amount_column: str, name: str = "log", spec: CreditsPerCycle | None = None
 ) -> list[CreditRow]:
-    reader = csv.DictReader(io.StringIO(text))
+    reader = csv.DictReader(io.StringIO(text, newline=""))  # lone \r and \r\n are line ends
     if not reader.fieldnames:
         raise HoursLogError([f"{name}: the file is empty; expected columns date, activity, {amount_column}"])
     columns = {(c or "").strip().lower(): c for c in reader.fieldnames}
@@ -85,7 +85,7 @@ def parse_credit_log(
     known = {c.id for c in spec.categories} if spec else set()
     flags = list(spec.flag_columns) if spec else ["ethics"]
     rows = []
-    for record in reader:
+    for record in csv_records(reader, name):
         get = {key: (record.get(original) or "").strip() for key, original in columns.items()}
         row = CreditRow(line=reader.line_num, day=None, activity=get.get("activity", ""), amount=None)
         try:
