@@ -77,6 +77,38 @@ class Settings(BaseSettings):
     retrieval_dense_weight: float = Field(
         default=0.7, gt=0, description="Weight of the dense ranking in the fusion (BM25 has weight 1)."
     )
+    retrieval_candidates: int = Field(
+        default=30,
+        ge=1,
+        description="Passages each ranking (dense, BM25) contributes to the fusion: enough that a passage "
+        "ranked low by one signal and high by the other still reaches the top.",
+    )
+    retrieval_noise_ratio: float = Field(
+        default=0.5,
+        ge=0,
+        le=1,
+        description="A passage below this share of the relevance floor is dropped unless BM25 ranks it in its "
+        "top `retrieval_noise_bm25_rank`: weak on both signals is noise, not evidence.",
+    )
+    retrieval_noise_bm25_rank: int = Field(
+        default=2, ge=0, description="BM25 rank (0-based) that keeps a passage weak in meaning but exact in words."
+    )
+    answer_confidence_high: float = Field(
+        default=0.6,
+        ge=0,
+        le=1,
+        description="Similarity of the best passage above which an answer's confidence is high (uncertain "
+        "sources still lower it to medium).",
+    )
+    answer_confidence_medium: float = Field(
+        default=0.45, ge=0, le=1, description="Similarity above which it is medium; below, low."
+    )
+    answer_related_margin: float = Field(
+        default=0.08,
+        ge=0,
+        description="A second passage within this similarity of the first is offered in the answer as well: "
+        "it often holds the answer when the first is only near it.",
+    )
     llm: str = Field(
         default="none",
         description="`none`, `ollama:MODEL` or `openai:MODEL`.",

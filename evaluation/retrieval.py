@@ -18,7 +18,7 @@ import yaml
 from pydantic import BaseModel, Field
 
 from app.config import Settings
-from app.retrieval.hybrid import KnowledgeRetriever
+from app.retrieval.service import KnowledgeRetriever
 from evaluation import write_result
 from evaluation.metrics import mean, ndcg_at, recall_at, reciprocal_rank
 

@@ -8,7 +8,7 @@ import shutil
 import pytest
 
 from app.config import Settings
-from app.retrieval.hybrid import KnowledgeRetriever
+from app.retrieval.service import KnowledgeRetriever
 from tests.conftest import FIXTURES
 from tests.test_cli import run
 

@@ -25,7 +25,7 @@ def test_index_and_answer_without_network(no_network, tmp_path, fixture_knowledg
     settings = Settings(data_dir=tmp_path / "data", knowledge_dir=fixture_knowledge)
     # A fresh Embedder, so the model really is loaded from disk under the guard.
     embedder = Embedder()
-    monkeypatch.setattr("app.retrieval.hybrid.get_embedder", lambda _path=None: embedder)
+    monkeypatch.setattr("app.retrieval.service.get_embedder", lambda _path=None: embedder)
     hits = search(settings, "How should rejected widgets be reported?", program="cwi", k=3)
     assert hits and hits[0].metadata["standard"] == "S2"
     assert no_network == []

@@ -59,13 +59,14 @@ class Assistant:
         self.knowledge: dict[str, KnowledgeBase] = load_knowledge(settings.knowledge_dir)
         self.t = load_templates(Path(settings.prompts_dir), "chat")
         self._retriever = None
+        self._documents = None
         self._structures: dict[str, structured.Structure] = {}
         self._vectors: dict[tuple[str, ...], np.ndarray] = {}
 
     @property
     def retriever(self):
         if self._retriever is None:
-            from app.retrieval.hybrid import get_retriever
+            from app.retrieval.service import get_retriever
 
             self._retriever = get_retriever(self.settings)
         return self._retriever
@@ -176,8 +177,14 @@ class Assistant:
         return self._reply(r, [template(self.t[key].format(programs=names))], [])
 
     def _search(self, query: str, program: str, kinds: list[str] | None = None, k: int | None = None) -> list[Citation]:
-        hits = self.retriever.search(query, program=program, kinds=kinds, k=k or self.top_k)
-        return [to_citation(h) for h in hits]
+        """Passages through the retrieval service's LangChain adapter: what the LLM is given to rephrase is
+        exactly what LangChain code would retrieve."""
+        from app.retrieval.langchain_retriever import CertprepRetriever, to_hit
+
+        if getattr(self, "_documents", None) is None or self._documents.core is not self.retriever:
+            self._documents = CertprepRetriever(core=self.retriever)
+        documents = self._documents.invoke(query, k=k or self.top_k, program=program, kinds=kinds)
+        return [to_citation(to_hit(d)) for d in documents]
 
     def _by_id(self, ids: list[str]) -> list[Citation]:
         return [to_citation(h) for h in self.retriever.get(ids)]
@@ -244,10 +251,17 @@ class Assistant:
             for s in direct.sentences:
                 lead.append(s.model_copy(update={"cites": [position[direct.citations[n - 1].id] for n in s.cites]}))
         sentences = compose.knowledge_answer(
-            r.role, citations, self.t, extra, has_standards=bool(kb.standards), direct=lead
+            r.role,
+            citations,
+            self.t,
+            extra,
+            has_standards=bool(kb.standards),
+            direct=lead,
+            related_margin=self.settings.answer_related_margin,
         )
         best = citations[0].score
-        confidence = "high" if best >= 0.6 else "medium" if best >= 0.45 else "low"
+        high, medium = self.settings.answer_confidence_high, self.settings.answer_confidence_medium
+        confidence = "high" if best >= high else "medium" if best >= medium else "low"
         cited_numbers = {n for s in sentences for n in s.cites}
         if confidence == "high" and any(citations[n - 1].confidence == "uncertain" for n in cited_numbers):
             confidence = "medium"

@@ -94,10 +94,12 @@ def knowledge_answer(
     extra: dict[str, list[int]] | None = None,
     has_standards: bool = True,
     direct: list[AnswerSentence] | None = None,
+    related_margin: float = 0.08,
 ) -> list[AnswerSentence]:
     """``extra``: for mentors, citation numbers of a standard's criteria and coaching questions.
     ``direct``: a direct answer to lead with (its cites number into ``citations``); the cited support
-    follows, without repeating what the direct answer already said."""
+    follows, without repeating what the direct answer already said. ``related_margin``: the setting
+    ``answer_related_margin``."""
     direct = direct or []
     said = " ".join(_norm(s.text) for s in direct)
     top = citations[0]
@@ -107,7 +109,7 @@ def knowledge_answer(
         (
             (n, c)
             for n, c in enumerate(citations[1:3], start=2)
-            if c.title != top.title and c.score >= top.score - 0.08 and c.kind != "criterion"
+            if c.title != top.title and c.score >= top.score - related_margin and c.kind != "criterion"
         ),
         None,
     )

@@ -12,7 +12,7 @@ from pydantic import BaseModel
 from app.config import Settings
 from app.embeddings import Embedder, get_embedder
 from app.index.chunks import Chunk, build_chunks
-from app.index.store import drop_collection, make_client, open_collection
+from app.index.store import drop_collection, open_client, open_collection
 from app.knowledge import load_knowledge
 
 ProgressCallback = Callable[[int, int], None]
@@ -59,47 +59,47 @@ def ingest(
     started = time.perf_counter()
     embedder = embedder or get_embedder(settings.embedding_model_path)
     chunks = knowledge_chunks(settings, embedder)
-    client = make_client(settings)
-    if rebuild:
-        drop_collection(client, settings.collection)
-    collection = open_collection(client, settings.collection, embedder)
-    assert collection is not None
+    with open_client(settings) as client:
+        if rebuild:
+            drop_collection(client, settings.collection)
+        collection = open_collection(client, settings.collection, embedder)
+        assert collection is not None
 
-    stored = collection.get(include=["metadatas"])
-    stored_hash = {i: (m or {}).get("hash") for i, m in zip(stored["ids"], stored["metadatas"] or [], strict=False)}
-    wanted = {c.id: c for c in chunks}
-    plan = _Plan(
-        new=[c for c in chunks if c.id not in stored_hash],
-        changed=[c for c in chunks if c.id in stored_hash and stored_hash[c.id] != c.content_hash],
-        removed=[i for i in stored_hash if i not in wanted],
-        unchanged=sum(1 for c in chunks if stored_hash.get(c.id) == c.content_hash),
-    )
-    if plan.removed:
-        collection.delete(ids=plan.removed)
-    todo = plan.new + plan.changed
-    done = 0
-    for start in range(0, len(todo), batch_size):
-        batch = todo[start : start + batch_size]
-        vectors = embedder.embed([c.text for c in batch], batch_size=batch_size)
-        collection.upsert(
-            ids=[c.id for c in batch],
-            documents=[c.text for c in batch],
-            metadatas=[c.metadata for c in batch],
-            embeddings=vectors,
+        stored = collection.get(include=["metadatas"])
+        stored_hash = {i: (m or {}).get("hash") for i, m in zip(stored["ids"], stored["metadatas"] or [], strict=False)}
+        wanted = {c.id: c for c in chunks}
+        plan = _Plan(
+            new=[c for c in chunks if c.id not in stored_hash],
+            changed=[c for c in chunks if c.id in stored_hash and stored_hash[c.id] != c.content_hash],
+            removed=[i for i in stored_hash if i not in wanted],
+            unchanged=sum(1 for c in chunks if stored_hash.get(c.id) == c.content_hash),
         )
-        done += len(batch)
-        if progress:
-            progress(done, len(todo))
-    _marker(settings).parent.mkdir(parents=True, exist_ok=True)
-    _marker(settings).write_text(knowledge_fingerprint(settings) + "\n")
-    return IngestReport(
-        added=len(plan.new),
-        updated=len(plan.changed),
-        removed=len(plan.removed),
-        unchanged=plan.unchanged,
-        chunks=len(chunks),
-        seconds=time.perf_counter() - started,
-    )
+        if plan.removed:
+            collection.delete(ids=plan.removed)
+        todo = plan.new + plan.changed
+        done = 0
+        for start in range(0, len(todo), batch_size):
+            batch = todo[start : start + batch_size]
+            vectors = embedder.embed([c.text for c in batch], batch_size=batch_size)
+            collection.upsert(
+                ids=[c.id for c in batch],
+                documents=[c.text for c in batch],
+                metadatas=[c.metadata for c in batch],
+                embeddings=vectors,
+            )
+            done += len(batch)
+            if progress:
+                progress(done, len(todo))
+        _marker(settings).parent.mkdir(parents=True, exist_ok=True)
+        _marker(settings).write_text(knowledge_fingerprint(settings) + "\n")
+        return IngestReport(
+            added=len(plan.new),
+            updated=len(plan.changed),
+            removed=len(plan.removed),
+            unchanged=plan.unchanged,
+            chunks=len(chunks),
+            seconds=time.perf_counter() - started,
+        )
 
 
 MARKER = "index-knowledge.sha256"
@@ -126,8 +126,8 @@ def index_is_current(settings: Settings) -> bool:
 
 def index_exists(settings: Settings) -> bool:
     """True when the collection exists and holds vectors (no model load needed to ask)."""
-    client = make_client(settings)
-    names = {c.name if hasattr(c, "name") else c for c in client.list_collections()}
-    if settings.collection not in names:
-        return False
-    return client.get_collection(settings.collection).count() > 0
+    with open_client(settings) as client:
+        names = {c.name if hasattr(c, "name") else c for c in client.list_collections()}
+        if settings.collection not in names:
+            return False
+        return client.get_collection(settings.collection).count() > 0

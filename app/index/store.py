@@ -7,6 +7,7 @@ that tells the user to rebuild, because mixing vector spaces silently returns no
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from app.config import ChromaMode, Settings
@@ -88,17 +89,31 @@ def make_client(settings: Settings) -> ClientAPI:
     return chromadb.PersistentClient(path=str(settings.chroma_dir), settings=chroma_settings)
 
 
-def forget_client(settings: Settings) -> None:
-    """Drop this process's cached Chroma system for the local store, so a rebuilt folder is opened afresh
-    (Chroma keeps one system per path for the life of the process, even after the folder is replaced)."""
-    from chromadb.api.shared_system_client import SharedSystemClient
+@contextlib.contextmanager
+def open_client(settings: Settings) -> Iterator[ClientAPI]:
+    """A client for one job, closed after it (Chroma's ``close()``): the store's resources are released
+    when the last client of this process lets go of them."""
+    client = make_client(settings)
+    try:
+        yield client
+    finally:
+        close_client(client)
 
-    identifier = str(settings.chroma_dir)
-    system = SharedSystemClient._identifier_to_system.pop(identifier, None)
-    SharedSystemClient._identifier_to_refcount.pop(identifier, None)
-    if system is not None:
-        with contextlib.suppress(Exception):  # a broken store may not stop cleanly; it is discarded anyway
-            system.stop()
+
+def close_client(client: ClientAPI | None) -> None:
+    if client is not None:
+        with contextlib.suppress(Exception):  # a broken store may not close cleanly; it is discarded anyway
+            client.close()
+
+
+def forget_local_stores() -> None:
+    """Make the next client open a rebuilt store folder afresh: Chroma keeps one system per path for the
+    life of the process, even after the folder is replaced. ``clear_system_cache()`` is Chroma's public way
+    and drops every cached system of this process; clients already open keep the system they hold, so only
+    the recovery from a broken index, which has just closed its own clients, calls it."""
+    from chromadb.api.client import Client
+
+    Client.clear_system_cache()
 
 
 def expected_metadata(embedder: Embedder) -> dict[str, Any]:

@@ -268,11 +268,14 @@ def _check_references(
     root: Path,
     nodes: dict[str, yaml.Node | None],
 ) -> list[Problem]:
-    """Every source key cited anywhere must exist in sources.yaml."""
+    """Every source key cited anywhere must exist in sources.yaml, and every source listed must be cited
+    (a source nothing cites is either a fact never written down or a leftover)."""
     problems = []
+    cited: set[str] = {key for entry in faq for key in entry.provenance.sources}
     for name, part in parts.items():
         rel = str((folder / name).relative_to(root))
         for loc, provenance in _walk_provenance(part):
+            cited.update(provenance.sources)
             problems += [
                 Problem(
                     rel,
@@ -290,6 +293,12 @@ def _check_references(
             for key in entry.provenance.sources
             if key not in known
         ]
+    if "sources.yaml" in parts:
+        rel = str((folder / "sources.yaml").relative_to(root))
+        for index, source in enumerate(parts["sources.yaml"].sources):
+            if source.key not in cited:
+                line = _line_of(nodes.get("sources.yaml"), ("sources", index))
+                problems.append(Problem(rel, f"sources[{index}]", f"source {source.key} is never cited", line))
     return problems
 
 

@@ -240,17 +240,16 @@ class NarrativeAnalyzer:
         rows = [
             row
             for row in range(len(sim))
-            if sim[row, s] >= self.model.evidence_similarity and sim[row, s] >= others[row] - 0.05
+            if sim[row, s] >= self.model.evidence_similarity and sim[row, s] >= others[row] - self.model.evidence_margin
         ]
         return sorted(self._strengths(prep, s, rows), key=lambda item: -item[1])
 
-    @staticmethod
-    def _strengths(prep: _Prepared, s: int, rows: list[int]) -> list[tuple[int, float]]:
+    def _strengths(self, prep: _Prepared, s: int, rows: list[int]) -> list[tuple[int, float]]:
         """A quote's strength: how close it is to the standard, discounted when it describes little work."""
         out = []
         for row in rows:
             strength = float(np.clip(prep.sim[row, s], 0, 1) * (0.5 + 0.5 * prep.conc[row]))
-            out.append((row, round(min(1.0, strength / 0.6), 3)))
+            out.append((row, round(min(1.0, strength / self.model.evidence_strength_scale), 3)))
         return out
 
     def _described_work(self, prep: _Prepared, unit: int) -> list[int]:

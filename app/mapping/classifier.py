@@ -93,6 +93,18 @@ class MappingModel(BaseModel):
     min_concrete_sentences: int = Field(
         default=2, ge=1, description="Demonstrated needs at least this many work sentences in the unit."
     )
+    evidence_margin: float = Field(
+        default=0.05,
+        ge=0,
+        description="A quote for a standard may be at most this much less similar to it than to the closest "
+        "other standard: a sentence plainly about another standard is not quoted as this one's evidence.",
+    )
+    evidence_strength_scale: float = Field(
+        default=0.6,
+        gt=0,
+        description="The similarity x concreteness at which a quote's strength reads 1.0: the strongest "
+        "quotes in the labelled passages score about this, so strengths spread over 0..1.",
+    )
     heads: dict[str, dict[str, LinearHead]] = Field(
         default_factory=dict, description="program id -> standard id -> embedding head"
     )

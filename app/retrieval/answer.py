@@ -11,7 +11,7 @@ from typing import Literal
 
 from pydantic import BaseModel
 
-from app.retrieval.dense import Hit
+from app.retrieval.service import Hit
 
 NOT_COVERED = (
     "The knowledge base does not cover this question. Try rephrasing it, or check the program's current handbook."

@@ -8,7 +8,7 @@ import yaml
 from app.config import Settings
 from app.index.ingest import index_exists, ingest
 from app.index.store import IndexMismatchError, make_client, open_collection
-from app.retrieval.dense import dense_search
+from app.retrieval.service import KnowledgeRetriever
 
 pytestmark = pytest.mark.slow
 
@@ -53,14 +53,19 @@ def test_rebuild_starts_from_scratch(fixture_settings, embedder):
 def test_chunk_metadata_and_search_filters(fixture_settings, embedder):
     ingest(fixture_settings, embedder=embedder)
     collection = open_collection(make_client(fixture_settings), fixture_settings.collection, embedder)
-    hits = dense_search(collection, embedder, "where do rejected widgets go", k=3, program="cwi")
+    retriever = KnowledgeRetriever(fixture_settings, embedder)
+
+    def dense(query: str, **kw):
+        return retriever.search(query, mode="dense", floor=0.0, **kw)
+
+    hits = dense("where do rejected widgets go", k=3, program="cwi")
     assert hits[0].metadata["standard"] == "S2"
     assert hits[0].metadata["kind"] in {"criterion", "standard"}
     assert hits[0].metadata["source"] == "W1"
     assert 0 < hits[0].score <= 1
-    faq = dense_search(collection, embedder, "apprenticeship length", k=5, kinds=["faq"])
+    faq = dense("apprenticeship length", k=5, kinds=["faq"])
     assert [h.id for h in faq] == ["cwi:faq.apprenticeship"]
-    assert dense_search(collection, embedder, "widgets", k=5, program="nope") == []
+    assert dense("widgets", k=5, program="nope") == []
     uncertain = collection.get(ids=["cwi:rule.eligibility"])["metadatas"][0]
     assert uncertain["confidence"] == "uncertain"  # one of its parameters has disagreeing sources
     assert "rumour" in uncertain["note"].lower()

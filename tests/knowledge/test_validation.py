@@ -219,3 +219,14 @@ def test_checks_naming_an_undefined_parameter_are_reported(fixture_knowledge):
     _edit(fixture_knowledge / "cwi/checks.yaml", lambda d: d["eligibility"][1].update(type="project_counts"))
     problems = validate_tree(fixture_knowledge)
     assert problems[0].file == "cwi/checks.yaml" and "project_counts" in problems[0].message
+
+
+def test_a_source_nothing_cites_is_reported(fixture_knowledge):
+    _edit(
+        fixture_knowledge / "cwi/sources.yaml",
+        lambda d: d["sources"].append({"key": "W9", "title": "A page nobody cites", "publisher": "Widget Guild"}),
+    )
+    problems = validate_tree(fixture_knowledge)
+    assert [(p.file, p.path, p.message) for p in problems] == [
+        ("cwi/sources.yaml", "sources[1]", "source W9 is never cited")
+    ]

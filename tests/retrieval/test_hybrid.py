@@ -8,8 +8,8 @@ import yaml
 from app.config import Settings
 from app.index.ingest import ingest
 from app.retrieval.answer import NOT_COVERED, compose_answer
-from app.retrieval.hybrid import KnowledgeRetriever
 from app.retrieval.langchain_retriever import CertprepRetriever
+from app.retrieval.service import KnowledgeRetriever
 from app.tokens import tokenize
 
 pytestmark = pytest.mark.slow

@@ -6,7 +6,7 @@ import pytest
 
 from app.config import Settings
 from app.index.ingest import ingest
-from app.retrieval.hybrid import KnowledgeRetriever
+from app.retrieval.service import KnowledgeRetriever
 
 pytestmark = pytest.mark.slow
 
