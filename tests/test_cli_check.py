@@ -21,6 +21,7 @@ def test_readme_shows_the_example_files_verbatim():
     assert blocks == [
         (REPO_ROOT / "examples/cpo/application.yaml").read_text(),
         (REPO_ROOT / "examples/cpt/application.yaml").read_text(),
+        (REPO_ROOT / "examples/pmp/application.yaml").read_text(),
     ]
 
 

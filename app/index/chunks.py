@@ -101,6 +101,12 @@ def _pack(head: str, parts: list[str], count: Callable[[str], int], limit: int) 
 
 
 def _parameter_lines(param: Parameter) -> list[str]:
+    if param.versions:
+        lines = [f"{param.title} changed over time; the rule applied is the one in force on the application date."]
+        for version in param.versions:
+            confidence = version.provenance.confidence.value
+            lines.append(f"{version.description.rstrip('.')} (in force {version.period}; {confidence}).")
+        return lines
     if not param.options:
         return []
     lines = [f"Sources disagree on {param.title.lower()}."]
@@ -117,7 +123,7 @@ def _rule_provenance(rule: Rule) -> tuple[str, str]:
     for param in rule.parameters:
         if param.uncertain:
             uncertain = True
-            provenances = [param.current_provenance] + [o.provenance for o in param.options]
+            provenances = [param.current_provenance] + [o.provenance for o in (*param.options, *param.versions)]
             for note in (p.note for p in provenances if p.note):
                 if note not in notes:
                     notes.append(note)
