@@ -85,7 +85,7 @@ def test_eligibility_calculation_and_its_followup(bot):
 def test_cpt_experience_question(bot):
     reply = bot.respond("I have 2 years of experience, am I eligible for the CPT?", bot.new_session("cpt"))
     assert reply.intent is Intent.eligibility
-    assert "2 years of experience stated; the minimum is 3 years." in reply.text
+    assert "24 months (2.0 years) of experience stated; the minimum is 3 years." in reply.text
 
 
 def test_narrative_check_answers_the_question_asked(bot):

@@ -175,3 +175,35 @@ def test_the_mentor_sees_why_a_standard_is_only_partial():
     )
     assert status_label(planned).endswith("partial · planned, not reported as done")
     assert "·" not in status_label(planned.model_copy(update={"status": Status.missing, "basis": Basis.none}))
+
+
+def test_pmp_application_form_comes_from_its_checks(ui_settings, db):
+    """A program added as data gets its own form: education, experience, contact hours and the credentials
+    its checks know (CAPM instead of hours, a GAC degree shortening the experience), and no CPT or CPO fields."""
+    ws = db.create_workspace("Lena Okafor", "pmp")
+    db.set_setting(
+        ws.id,
+        "application",
+        {"roles": [{"role": "Project lead", "start": "2024-01", "end": "2025-12"}], "education": "bachelor"},
+    )
+    at = page("application", ws=ws.id)
+    assert errors(at) == []
+    assert at.title[0].value == "Application: PMP"
+    assert [m.label for m in at.multiselect] == ["Credentials held"]
+    assert at.multiselect(key="credentials").options == ["CAPM", "gac degree"]
+    assert at.get("file_uploader") == []  # no hours log: the PMP counts months, not hours
+    assert [e.key for e in at.get("data_editor")] == ["roles"]  # no attestation tracker either
+    at.date_input(key="applied-on").set_value(dt.date(2026, 11, 2))
+    at.number_input(key="education-hours").set_value(35).run()
+    checklist = " ".join(m.value for m in at.markdown)
+    # 24 months leading projects: short of the 36 a bachelor needs ...
+    assert "24 months (2.0 years) of experience within the 8 years before applying" in checklist
+    assert "the minimum is 36 months with bachelor education" in checklist
+    assert "35 of the 35 hours of instruction" in checklist
+    # ... and enough with a degree from a GAC-accredited program, a rule only third-party pages state
+    at.multiselect(key="credentials").select("gac_degree").run()
+    checklist = " ".join(m.value for m in at.markdown)
+    assert "the minimum is 24 months with gac degree" in checklist
+    assert ":green[:material/check_circle:] **Months leading and directing projects" in checklist
+    assert "rule uncertain" in checklist
+    assert db.get_setting(ws.id, "application", {})["credentials"] == ["gac_degree"]

@@ -91,9 +91,10 @@ def experience(spec: ExperienceMonths, run: Run) -> list[Requirement]:
         detail += f"; the minimum is {need_text}."
         met = months >= need
     elif facts.experience_years is not None:
-        years = facts.experience_years
-        detail = f"{years:g} years of experience stated; the minimum is {need_text}."
-        met = years * 12 >= need
+        months = round(facts.experience_years * 12, 1)
+        detail = f"{months:g} months ({facts.experience_years:.1f} years) of experience stated; "
+        detail += f"the minimum is {need_text}."
+        met = months >= need
     else:
         detail, met = "No experience given (list roles with start and end months).", False
     return [run.requirement(spec, met, detail, params)]

@@ -211,25 +211,43 @@ def _experience(saved: dict) -> list[RoleSpan]:
     return roles
 
 
-def _instruction(ctx: Context, saved: dict, spec: EducationHours, applied_on: dt.date) -> tuple[float | None, list]:
-    accepted = [str(a) for a in ctx.kb.value(spec.alternatives, applied_on)] if spec.alternatives else []
+def _credentials_offered(ctx: Context, applied_on: dt.date) -> list[str]:
+    """Every credential a check of the program takes into account: accepted instead of instruction hours,
+    or shortening the experience needed."""
+    checks = ctx.kb.checks
+    offered: list[str] = []
+    hours = checks.check(EducationHours) if checks else None
+    if isinstance(hours, EducationHours) and hours.alternatives:
+        offered += [str(a) for a in ctx.kb.value(hours.alternatives, applied_on)]
+    experience = checks.check(ExperienceMonths) if checks else None
+    if isinstance(experience, ExperienceMonths) and experience.credential_months:
+        offered += [str(c) for c in ctx.kb.value(experience.credential_months, applied_on)]
+    return list(dict.fromkeys(offered))
+
+
+def _instruction(saved: dict, with_hours: bool, offered: list[str]) -> tuple[float | None, list]:
+    """Hours of formal instruction (when the program counts them) and the credentials it takes into account."""
     c1, c2 = st.columns(2)
-    hours = c1.number_input(
-        "Hours of instruction (contact hours)",
-        min_value=0.0,
-        step=1.0,
-        value=saved.get("education_hours"),
-        key="education-hours",
+    hours = (
+        c1.number_input(
+            "Hours of instruction (contact hours)",
+            min_value=0.0,
+            step=1.0,
+            value=saved.get("education_hours"),
+            key="education-hours",
+        )
+        if with_hours
+        else None
     )
     held = (
         c2.multiselect(
-            "Credentials held instead",
-            accepted,
-            default=[c for c in saved.get("credentials", []) if c in accepted],
-            format_func=str.upper,
+            "Credentials held",
+            offered,
+            default=[c for c in saved.get("credentials", []) if c in offered],
+            format_func=lambda c: c.upper() if "_" not in c else c.replace("_", " "),
             key="credentials",
         )
-        if accepted
+        if offered
         else []
     )
     return hours, held
@@ -314,12 +332,11 @@ def _form(ctx: Context, saved: dict) -> None:
         roles = _experience(saved)
         facts["experience"] = roles
         values["roles"] = [r.model_dump() for r in roles]
-    instruction = checks.check(EducationHours)
-    if isinstance(instruction, EducationHours):
-        facts["education_hours"], facts["credentials"] = _instruction(ctx, saved, instruction, applied_on)
+    with_hours = isinstance(checks.check(EducationHours), EducationHours)
+    offered = _credentials_offered(ctx, applied_on)
+    if with_hours or offered:
+        facts["education_hours"], facts["credentials"] = _instruction(saved, with_hours, offered)
         values["education_hours"], values["credentials"] = facts["education_hours"], facts["credentials"]
-    elif isinstance(checks.check(ExperienceMonths), ExperienceMonths):
-        facts["credentials"] = saved.get("credentials", [])
     if "projects" in reads:
         attest = checks.check(Attestations)
         facts["projects"] = _projects(ctx, attest if isinstance(attest, Attestations) else None, applied_on)
