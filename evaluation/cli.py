@@ -101,9 +101,18 @@ def train_cmd(
         Path | None,
         typer.Option(help="Folder for model.json and evidence/ (default: the models folder certprep reads)."),
     ] = None,
+    program: Annotated[
+        str | None,
+        typer.Option(
+            "--program",
+            "-p",
+            help="Only this program's sentence model, from its development batches (e.g. pmp: PD-* authors).",
+        ),
+    ] = None,
 ) -> None:
     """Fit the narrative-mapping models: the passage model (model.json, every program) and the CPT sentence
-    evidence model (evidence/, fine-tuned: about 15 minutes on 2 cores)."""
+    evidence model (evidence/, fine-tuned: about 15 minutes on 2 cores); or with --program one program's
+    sentence model."""
     from app.mapping.classifier import load_model
     from app.mapping.evidence import forget_loaded
     from evaluation.train_evidence import train_evidence
@@ -113,6 +122,16 @@ def train_cmd(
     folder = out or settings.trained_models_dir
     folder.mkdir(parents=True, exist_ok=True)
     with _user_errors():
+        if program is not None:
+            summary = {
+                "folder": str(folder),
+                "evidence_model": train_evidence(
+                    settings, folder / "evidence", log=lambda line: typer.echo(line, err=True), program=program
+                ),
+            }
+            forget_loaded()
+            typer.echo(json.dumps(summary, indent=2, default=str))
+            return
         summary = {"folder": str(folder), "passage_model": train(settings, folder / "model.json")}
         load_model.cache_clear()
         if not passage_only:

@@ -208,8 +208,11 @@ def evaluate_program(settings: Settings, program: str, previous: dict | None = N
     cpt = NarrativeAnalyzer(get_analyzer(settings, PROGRAM).kb, engine.embedder, settings.prompts_dir, evidence=False)
     train = [p for p in load_passages() if p.split == "train"]
     threshold = _tune_cosine([s.id for s in cpt.kb.standards], train, _cosine_best(cpt, train))
-    predictions = {
-        "engine": _predict(engine, texts, ids),
+    predictions = {"engine": _predict(engine, texts, ids)}
+    if engine.evidence is not None:  # the program's own sentence model ships: the untrained engine is a baseline
+        passage = NarrativeAnalyzer(engine.kb, engine.embedder, settings.prompts_dir, evidence=False)
+        predictions["passage_engine"] = _predict(passage, texts, ids)
+    predictions |= {
         "keyword": _keyword(engine, texts),
         "cosine": np.array([row >= threshold for row in _cosine_best(engine, items)], dtype=bool),
     }

@@ -7,8 +7,9 @@ written convention (`briefs/labelling.md`), passage by passage and sentence by s
 writer's intent and the blind label disagree, a third helper chose between them by that convention,
 seeing the two labels unattributed; `readers` keeps all three so the agreement can be recomputed.
 
-Other programs' batches live in a folder named after the program (``independent/pmp/``): all of them are
-test data, since the mapping method was never developed on any of them.
+Other programs' batches live in a folder named after the program (``independent/pmp/``): authors ``PD-*``
+are that program's development set (its sentence model is trained on them), every other author is test
+data that nothing is trained or tuned on.
 
 Batches from authors ``A*-*`` are the development set (the method may be fitted and tuned on them);
 ``B-*`` authors are the test set, read only by `certprep-eval generalization`. ``C-*`` batches are sealed:
@@ -54,7 +55,9 @@ class IndependentItem(BaseModel):
     @property
     def split(self) -> Split:
         if self.program != "cpt":
-            return "test"  # another program's batches: nothing was developed on them
+            # another program's batches: ``PD-*`` authors were written for development, the rest never read
+            # by training or tuning
+            return "dev" if self.author.startswith("PD-") else "test"
         if self.author.startswith("B-"):
             return "test"
         return "sealed" if self.author.startswith("C-") else "dev"

@@ -24,7 +24,7 @@ from app.documents import segment
 from app.mapping.evidence import EvidenceConfig, build_network, position_features, weights_digest
 from app.mapping.signals import keyword_pattern, own_work
 from evaluation import write_result
-from evaluation.independent_data import load_independent
+from evaluation.independent_data import INDEPENDENT, load_independent
 from evaluation.mapping_data import DATA_DIR, load_passages
 
 PROGRAM = "cpt"
@@ -57,9 +57,12 @@ class Text:
         return self.labels.get(standard, "missing")
 
 
-def training_texts() -> list[Text]:
-    sentence_labels = yaml.safe_load(SENTENCES.read_text(encoding="utf-8"))
+def training_texts(program: str = PROGRAM) -> list[Text]:
+    """The program's development texts: for the CPT also the original passages' train split."""
     out = []
+    if program != PROGRAM:
+        return out + _independent(load_independent("dev", path=INDEPENDENT / program))
+    sentence_labels = yaml.safe_load(SENTENCES.read_text(encoding="utf-8"))
     for p in load_passages():
         if p.split != "train":
             continue
@@ -77,7 +80,12 @@ def training_texts() -> list[Text]:
                 {s: "demonstrated" for s in p.demonstrated} | {s: "partial" for s in p.mentioned},
             )
         )
-    for item in load_independent("dev"):
+    return out + _independent(load_independent("dev"))
+
+
+def _independent(items) -> list[Text]:
+    out = []
+    for item in items:
         sentences = [s.text for s in segment(item.text).sentences]
         if len(item.sentences) != len(sentences):
             raise ValueError(f"{item.id}: {len(item.sentences)} sentence labels for {len(sentences)} sentences")
@@ -177,15 +185,21 @@ def choose_thresholds(texts: list[Text], standards: list[str], scores: list[tupl
     }
 
 
-def train_evidence(settings, out_dir: Path, log=print) -> dict:
+def oof_path(program: str) -> Path:
+    return OOF_RESULTS if program == PROGRAM else OOF_RESULTS.with_name(f"evidence_oof_{program}.json")
+
+
+def train_evidence(settings, out_dir: Path, log=print, program: str = PROGRAM) -> dict:
     from app.knowledge.loader import load_knowledge
 
-    kb = load_knowledge(settings.knowledge_dir)[PROGRAM]
+    kb = load_knowledge(settings.knowledge_dir)[program]
     standards = [s.id for s in kb.standards]
     from app.embeddings import get_embedder
 
     base = get_embedder(settings.embedding_model_path).model_path
-    texts = training_texts()
+    texts = training_texts(program)
+    if not texts:
+        raise ValueError(f"no development texts for {program!r} (evaluation/data/independent/{program}/PD-*.yaml)")
     authors = sorted({t.group for t in texts if t.group != "existing"})
     folds = np.array([fold_of(t, authors) for t in texts])
     scores: list[tuple | None] = [None] * len(texts)
@@ -199,7 +213,7 @@ def train_evidence(settings, out_dir: Path, log=print) -> dict:
             scores[i] = decide_scores(probabilities, np.array(own_work(sentences)))
             oof[texts[i].id] = np.round(probabilities, 4).tolist()
     # kept so that decision rules can be compared on these out-of-fold numbers without fine-tuning again
-    write_result({"folds": FOLDS, "standards": standards, "probabilities": oof}, OOF_RESULTS, indent=None)
+    write_result({"folds": FOLDS, "standards": standards, "probabilities": oof}, oof_path(program), indent=None)
     patterns = [keyword_pattern(s.keywords) for s in kb.standards]
     named = np.array([[bool(p and p.search(" ".join(t.sentences))) for p in patterns] for t in texts])
     thresholds = choose_thresholds(texts, standards, scores, named)
@@ -208,12 +222,12 @@ def train_evidence(settings, out_dir: Path, log=print) -> dict:
     log("final model on all development data")
     network, _ = fit(texts, standards, base, log)
     out_dir.mkdir(parents=True, exist_ok=True)
-    weights = out_dir / f"{PROGRAM}.npz"
+    weights = out_dir / f"{program}.npz"
     state = {k: v.detach().numpy().astype(np.float16) for k, v in network.tuned_state().items()}
     with weights.open("wb") as handle:
         np.savez_compressed(handle, **state)
     config = EvidenceConfig(
-        program=PROGRAM,
+        program=program,
         standards=standards,
         tuned_layers=TUNED_LAYERS,
         max_tokens=MAX_TOKENS,
@@ -225,7 +239,7 @@ def train_evidence(settings, out_dir: Path, log=print) -> dict:
         trained_on={
             "texts": len(texts),
             "sentences": sum(len(t.sentences) for t in texts),
-            "authors": ["existing", *authors],
+            "authors": (["existing"] if any(t.group == "existing" for t in texts) else []) + authors,
             "epochs": EPOCHS,
             "seed": SEED,
             "cv": "author-held-out folds",
@@ -233,5 +247,5 @@ def train_evidence(settings, out_dir: Path, log=print) -> dict:
             "cv_macro_f1_present": thresholds["cv_macro_f1_present"],
         },
     )
-    (out_dir / f"{PROGRAM}.json").write_text(json.dumps(config.model_dump(), indent=1) + "\n")
+    (out_dir / f"{program}.json").write_text(json.dumps(config.model_dump(), indent=1) + "\n")
     return config.model_dump()
