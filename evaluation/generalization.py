@@ -200,7 +200,7 @@ def evaluate_program(settings: Settings, program: str, previous: dict | None = N
     from evaluation.independent_data import INDEPENDENT
 
     engine = get_analyzer(settings, program)
-    items = load_independent(path=INDEPENDENT / program)
+    items = [x for x in load_independent(path=INDEPENDENT / program) if x.split == "test"]
     if not items:
         raise RuntimeError(f"no independent batches for {program!r} in {INDEPENDENT / program}")
     ids = [s.id for s in engine.kb.standards]

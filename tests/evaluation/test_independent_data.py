@@ -41,3 +41,23 @@ def test_training_reads_the_development_authors_and_never_the_test_ones():
     assert not {x.id for x in load_independent("test")} & ids
     assert not {x.id for x in load_independent("sealed")} & ids
     assert not any(i.startswith(("B-", "C-")) for i in ids)
+
+
+def test_another_programs_batches_are_checked_the_same_way_and_its_test_authors_never_trained_on():
+    from evaluation.independent_data import INDEPENDENT
+
+    items = load_independent(path=INDEPENDENT / "pmp")
+    pmp = {f"S{i}" for i in range(1, 7)}
+    for item in items:
+        assert item.program == "pmp" and len(item.sentences) == len(segment(item.text).sentences), item.id
+        assert set(item.labels) <= pmp
+        for sid in pmp:
+            writer, labeller = item.readers.writer.get(sid, "missing"), item.readers.labeller.get(sid, "missing")
+            assert item.label(sid) == (writer if writer == labeller else item.readers.adjudicator[sid]), item.id
+    dev = [x for x in items if x.split == "dev"]
+    test = [x for x in items if x.split == "test"]
+    assert len(test) >= 120 and all(x.author.startswith("P-") for x in test)
+    assert all(x.author.startswith("PD-") for x in dev)
+    assert {x.style for x in dev} == {x.style for x in test}
+    ids = {t.id for t in training_texts("pmp")}
+    assert ids == {x.id for x in dev} and not ids & {x.id for x in test}
