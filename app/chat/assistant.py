@@ -181,7 +181,7 @@ class Assistant:
         exactly what LangChain code would retrieve."""
         from app.retrieval.langchain_retriever import CertprepRetriever, to_hit
 
-        if getattr(self, "_documents", None) is None or self._documents.core is not self.retriever:
+        if self._documents is None or self._documents.core is not self.retriever:
             self._documents = CertprepRetriever(core=self.retriever)
         documents = self._documents.invoke(query, k=k or self.top_k, program=program, kinds=kinds)
         return [to_citation(to_hit(d)) for d in documents]
