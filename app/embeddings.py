@@ -1,7 +1,9 @@
 """The embedding model, loaded from a file path inside an installed package: never from a hub.
 
 One ``Embedder`` serves Chroma (as its embedding function), LangChain (as ``Embeddings``) and our own
-code. It loads lazily and once, so commands that never embed never pay for torch.
+code. It loads lazily and once. By default it runs the model on ONNX Runtime (``app/inference``), so
+answering and analysing never import PyTorch; ``runtime="torch"`` runs it through sentence-transformers
+(training, and the reference every exported graph is checked against).
 """
 
 from __future__ import annotations
@@ -42,22 +44,91 @@ def bundled_model_path() -> Path:
     return path
 
 
+RUNTIMES = ("onnx-optimized", "onnx-fp32", "onnx-int8", "torch")
+
+
 class Embedder:
     """Sentence embeddings (L2-normalised, so cosine distance = 1 - dot product)."""
 
-    def __init__(self, model_path: Path | None = None, model_id: str | None = None):
+    def __init__(
+        self,
+        model_path: Path | None = None,
+        model_id: str | None = None,
+        runtime: str = "torch",
+        cache_dir: Path | None = None,
+        tolerance: float = 1e-4,
+    ):
         self.model_path = Path(model_path) if model_path else bundled_model_path()
         if not (self.model_path / "config.json").exists():
             raise ModelNotFoundError(f"no sentence-transformers model at {self.model_path}")
+        if runtime not in RUNTIMES:
+            raise ValueError(f"unknown inference runtime {runtime!r} (known: {', '.join(RUNTIMES)})")
+        if runtime != "torch" and cache_dir is None:
+            raise ValueError("an ONNX runtime needs a folder for the exported model (cache_dir)")
         self.model_id = model_id or (DEFAULT_MODEL_ID if model_path is None else self.model_path.name)
+        self.runtime = runtime
+        self.cache_dir = Path(cache_dir) if cache_dir else None
+        self.tolerance = tolerance
         self._lock = threading.Lock()
+
+    @property
+    def variant(self) -> Any:
+        """The exported graph's variant, or None on PyTorch."""
+        if self.runtime == "torch":
+            return None
+        from app.inference.artifacts import Variant
+
+        return Variant(self.runtime.removeprefix("onnx-"))
 
     @cached_property
     def model(self) -> Any:
+        """sentence-transformers on PyTorch (the ``torch`` runtime only)."""
         from sentence_transformers import SentenceTransformer
 
         with self._lock:
             return SentenceTransformer(str(self.model_path), device="cpu", local_files_only=True)
+
+    @cached_property
+    def encoder_graph(self) -> Path:
+        """The exported encoder, made on first need (this is the one slow first start)."""
+        from app.inference.artifacts import encoder_graph
+
+        assert self.cache_dir is not None
+        with self._lock:
+            return encoder_graph(self.model_path, self.cache_dir, self.variant, self.tolerance)
+
+    @property
+    def prepared(self) -> bool:
+        """False when the first use will export the model (tens of seconds): worth telling the user."""
+        if self.runtime == "torch" or "encoder_graph" in self.__dict__:
+            return True
+        from app.inference.artifacts import encoder_graph_path, ready
+
+        assert self.cache_dir is not None
+        return ready(encoder_graph_path(self.model_path, self.cache_dir, self.variant))
+
+    def prepare(self) -> None:
+        """Export (if needed) and load the model now."""
+        if self.runtime != "torch":
+            self.onnx  # noqa: B018 (loads it)
+
+    @cached_property
+    def onnx(self) -> Any:
+        from app.inference.runtime import OnnxEncoder
+
+        graph = self.encoder_graph
+        with self._lock:
+            return OnnxEncoder(graph, self.model_path, self.dimension)
+
+    @cached_property
+    def max_tokens(self) -> int:
+        """Word pieces the model reads (sentence-transformers' ``max_seq_length``); longer text is cut."""
+        import json
+
+        config = self.model_path / "sentence_bert_config.json"
+        if config.exists():
+            return int(json.loads(config.read_text()).get("max_seq_length", MAX_WORD_PIECES))
+        return MAX_WORD_PIECES
 
     @cached_property
     def tokenizer(self) -> Any:
@@ -82,7 +153,9 @@ class Embedder:
                 dimension = json.loads(config.read_text())["word_embedding_dimension"]
             elif module["type"].endswith("Dense"):
                 dimension = json.loads(config.read_text())["out_features"]
-        return int(dimension) if dimension else int(self.model.get_embedding_dimension())
+        if not dimension:
+            raise ModelNotFoundError(f"{self.model_path} does not say its vector size (modules.json)")
+        return int(dimension)
 
     def count_word_pieces(self, text: str) -> int:
         """Word pieces the model sees, including [CLS] and [SEP]."""
@@ -91,6 +164,8 @@ class Embedder:
     def embed(self, texts: list[str], batch_size: int = 32, progress: bool = False) -> list[list[float]]:
         if not texts:
             return []
+        if self.runtime != "torch":
+            return self.onnx.embed(list(texts), self.max_tokens, batch_size=batch_size).tolist()
         vectors = self.model.encode(
             texts,
             batch_size=batch_size,
@@ -108,14 +183,22 @@ class Embedder:
         return self.embed([text])[0]
 
 
-_shared: dict[Path, Embedder] = {}
+_shared: dict[tuple, Embedder] = {}
 _shared_lock = threading.Lock()
 
 
-def get_embedder(model_path: Path | None = None) -> Embedder:
-    """One embedder per model folder per process: the model is loaded once and shared."""
+def get_embedder(model_path: Path | None = None, settings: Any = None) -> Embedder:
+    """One embedder per model folder and runtime per process: the model is loaded once and shared. The
+    runtime and the folder of exported graphs come from ``settings`` (default: the process's settings)."""
+    if settings is None:
+        from app.config import get_settings
+
+        settings = get_settings()
     path = Path(model_path) if model_path else bundled_model_path()
+    runtime = settings.inference_runtime
+    cache_dir = settings.onnx_cache_dir if runtime != "torch" else None
+    key = (path, runtime, cache_dir)
     with _shared_lock:
-        if path not in _shared:
-            _shared[path] = Embedder(model_path)
-        return _shared[path]
+        if key not in _shared:
+            _shared[key] = Embedder(model_path, runtime=runtime, cache_dir=cache_dir, tolerance=settings.onnx_tolerance)
+        return _shared[key]

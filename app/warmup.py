@@ -45,9 +45,14 @@ class _Loader:
         started = time.perf_counter()
         try:
             from app.chat.assistant import Assistant
+            from app.embeddings import get_embedder
             from app.index.ingest import index_exists, ingest
             from app.mapping.service import get_analyzer
 
+            embedder = get_embedder(self.settings.embedding_model_path, self.settings)
+            if not embedder.prepared:
+                self._step("preparing the model for ONNX Runtime (first start only, about a minute)")
+                embedder.prepare()
             if not index_exists(self.settings):
                 self._step("building the index (first start only)")
                 ingest(self.settings)

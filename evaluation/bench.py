@@ -83,7 +83,7 @@ def _warm_ask(settings: Settings, questions, quick: bool) -> dict:
     baseline = Chroma(
         client=make_client(settings),
         collection_name=settings.collection,
-        embedding_function=get_embedder(settings.embedding_model_path),
+        embedding_function=get_embedder(settings.embedding_model_path, settings),
     )
     baseline.similarity_search("warm up", k=5)
     test = [q for q in questions if q.split == "test" and q.relevant]

@@ -150,7 +150,7 @@ def evaluate(settings: Settings, previous: dict | None = None) -> dict:
     sentence = get_analyzer(settings, PROGRAM)
     if sentence.evidence is None:
         raise RuntimeError("the CPT sentence evidence model is missing: run `certprep-eval train`")
-    kb, embedder = sentence.kb, get_embedder(settings.embedding_model_path)
+    kb, embedder = sentence.kb, get_embedder(settings.embedding_model_path, settings)
     passage = NarrativeAnalyzer(kb, embedder, settings.prompts_dir, evidence=False)
     ids = [s.id for s in kb.standards]
     test = load_independent("test")
@@ -255,8 +255,9 @@ def leave_one_style_out(settings: Settings, log=print) -> dict:
     from app.mapping.signals import own_work
     from evaluation.train_evidence import decide_scores, fit, predict, training_texts
 
-    base = get_embedder(settings.embedding_model_path).model_path
-    shipped = load_evidence_model(PROGRAM, base)
+    embedder = get_embedder(settings.embedding_model_path, settings)
+    base = embedder.model_path
+    shipped = load_evidence_model(PROGRAM, embedder)
     assert shipped is not None
     t_dem = shipped.config.demonstrated
     texts = training_texts()

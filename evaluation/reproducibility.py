@@ -157,7 +157,7 @@ def decisions(settings: Settings, model: MappingModel, docs: list[Document] | No
     kb = load_knowledge(settings.knowledge_dir)[PROGRAM]
     # the passage model alone: it is what model.json holds (the sentence model is checked separately)
     analyzer = NarrativeAnalyzer(
-        kb, get_embedder(settings.embedding_model_path), settings.prompts_dir, model, evidence=False
+        kb, get_embedder(settings.embedding_model_path, settings), settings.prompts_dir, model, evidence=False
     )
     shared = analyzer.shared
     out = Decisions({}, {}, {})

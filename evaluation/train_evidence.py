@@ -196,7 +196,7 @@ def train_evidence(settings, out_dir: Path, log=print, program: str = PROGRAM) -
     standards = [s.id for s in kb.standards]
     from app.embeddings import get_embedder
 
-    base = get_embedder(settings.embedding_model_path).model_path
+    base = get_embedder(settings.embedding_model_path, settings).model_path
     texts = training_texts(program)
     if not texts:
         raise ValueError(f"no development texts for {program!r} (evaluation/data/independent/{program}/PD-*.yaml)")

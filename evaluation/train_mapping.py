@@ -229,7 +229,7 @@ def _linear(model) -> LinearHead:
 def train(settings: Settings, out: Path) -> dict:
     kb = load_knowledge(settings.knowledge_dir)[PROGRAM]
     analyzer = NarrativeAnalyzer(
-        kb, get_embedder(settings.embedding_model_path), settings.prompts_dir, blank_model(), evidence=False
+        kb, get_embedder(settings.embedding_model_path, settings), settings.prompts_dir, blank_model(), evidence=False
     )
     ids = [s.id for s in kb.standards]
     passages = [p for p in load_passages() if p.split == "train"]

@@ -15,12 +15,30 @@ FIXTURES = Path(__file__).parent / "fixtures"
 SHIPPED_KNOWLEDGE = REPO_ROOT / "knowledge"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def onnx_dir(tmp_path_factory) -> Path:
+    """The exported ONNX graphs, made once for the whole run (each export takes tens of seconds) and
+    shared by every test's data directory and every process a test starts. Set for the whole session, so
+    fixtures made outside a test (module and session scope) use it too."""
+    import os
+
+    folder = tmp_path_factory.mktemp("onnx")
+    previous = os.environ.get("CERTPREP_ONNX_DIR")
+    os.environ["CERTPREP_ONNX_DIR"] = str(folder)
+    yield folder
+    if previous is None:
+        os.environ.pop("CERTPREP_ONNX_DIR", None)
+    else:
+        os.environ["CERTPREP_ONNX_DIR"] = previous
+
+
 @pytest.fixture(autouse=True)
-def _isolated_env(monkeypatch, tmp_path):
+def _isolated_env(monkeypatch, tmp_path, onnx_dir):
     """No test reads the user's configuration or touches the user's data directory."""
     for var in [v for v in __import__("os").environ if v.startswith("CERTPREP_")]:
         monkeypatch.delenv(var)
     monkeypatch.setenv("CERTPREP_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("CERTPREP_ONNX_DIR", str(onnx_dir))
     from app.config import get_settings
 
     get_settings.cache_clear()

@@ -24,8 +24,8 @@ def test_index_and_answer_without_network(no_network, tmp_path, fixture_knowledg
 
     settings = Settings(data_dir=tmp_path / "data", knowledge_dir=fixture_knowledge)
     # A fresh Embedder, so the model really is loaded from disk under the guard.
-    embedder = Embedder()
-    monkeypatch.setattr("app.retrieval.service.get_embedder", lambda _path=None: embedder)
+    embedder = Embedder(runtime=settings.inference_runtime, cache_dir=settings.onnx_cache_dir)
+    monkeypatch.setattr("app.retrieval.service.get_embedder", lambda *_: embedder)
     hits = search(settings, "How should rejected widgets be reported?", program="cwi", k=3)
     assert hits and hits[0].metadata["standard"] == "S2"
     assert no_network == []

@@ -87,7 +87,7 @@ def test_the_sentence_model_trains_saves_and_loads_as_trained(tmp_path, monkeypa
     import numpy as np
     import torch
 
-    from app.mapping.evidence import EvidenceConfig, EvidenceModel, weights_digest
+    from app.mapping.evidence import EvidenceConfig, TorchEvidenceModel, weights_digest
     from evaluation import train_evidence as te
 
     monkeypatch.setattr(te, "EPOCHS", 1)
@@ -107,7 +107,7 @@ def test_the_sentence_model_trains_saves_and_loads_as_trained(tmp_path, monkeypa
         quote=0.3,
         weights_sha256=weights_digest(weights),
     )
-    loaded = EvidenceModel(config, weights, embedder.model_path)
+    loaded = TorchEvidenceModel(config, weights, embedder.model_path)
     sentences = texts[0].sentences
     with torch.inference_mode():
         trained = te.predict(network, tokenizer, sentences)

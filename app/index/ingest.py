@@ -57,7 +57,7 @@ def ingest(
 ) -> IngestReport:
     """Bring the collection in line with ``knowledge/``: add new, re-embed changed, delete removed."""
     started = time.perf_counter()
-    embedder = embedder or get_embedder(settings.embedding_model_path)
+    embedder = embedder or get_embedder(settings.embedding_model_path, settings)
     chunks = knowledge_chunks(settings, embedder)
     with open_client(settings) as client:
         if rebuild:

@@ -137,7 +137,7 @@ class NarrativeAnalyzer:
         self.protos: ProgramPrototypes = program_prototypes(kb, embedder)
         self.shared = self.model.shared_for(kb.program.id)
         if evidence is True:
-            evidence = load_evidence_model(kb.program.id, embedder.model_path)
+            evidence = load_evidence_model(kb.program.id, embedder)
         if evidence and evidence.config.standards != self.protos.ids:
             evidence = None  # trained on other standards (a program folder that reuses the id): not usable
         self.evidence: EvidenceModel | None = evidence or None

@@ -15,9 +15,13 @@ import json
 import threading
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 from pydantic import BaseModel, Field
+
+if TYPE_CHECKING:
+    from app.embeddings import Embedder
 
 EVIDENCE_DIR = Path(__file__).with_name("evidence")
 POSITION_FEATURES = 3
@@ -88,7 +92,50 @@ def weights_digest(path: Path) -> str:
 
 
 class EvidenceModel:
-    """p(sentence carries evidence of the author's own, done work for standard s). Thread-safe."""
+    """p(sentence carries evidence of the author's own, done work for standard s), and each sentence's
+    vector from the bundled model (mean-pooled, normalised: what the embedder gives), from one pass: the
+    lower layers are shared, the fine-tuned top layers give the probabilities and the bundled model's own
+    top layers the vectors, so a narrative is not run through the model twice. Thread-safe."""
+
+    config: EvidenceConfig
+
+    def probabilities(self, sentences: list[str], batch_size: int = 16) -> np.ndarray:
+        """(n_sentences, n_standards) in the config's standard order."""
+        return self.score(sentences, batch_size)[0]
+
+    def score(self, sentences: list[str], batch_size: int = 16) -> tuple[np.ndarray, np.ndarray]:
+        raise NotImplementedError
+
+
+class OnnxEvidenceModel(EvidenceModel):
+    """On ONNX Runtime: the encoder graph gives the vectors and the hidden states entering the fine-tuned
+    layers; the program's top graph turns those into probabilities. No torch."""
+
+    def __init__(self, config: EvidenceConfig, top_graph: Path, encoder_graph: Path, base_path: Path):
+        from app.inference.runtime import OnnxEncoder, OnnxEvidenceTop
+
+        self.config = config
+        dimension = int(json.loads((Path(base_path) / "config.json").read_text())["hidden_size"])
+        self.encoder = OnnxEncoder(encoder_graph, base_path, dimension)
+        self.top = OnnxEvidenceTop(top_graph)
+        self.split = len(self.encoder.outputs) - config.tuned_layers  # hidden_k: after layer k
+
+    def score(self, sentences: list[str], batch_size: int = 16) -> tuple[np.ndarray, np.ndarray]:
+        from app.inference.runtime import batches
+
+        n = len(sentences)
+        probs = np.zeros((n, len(self.config.standards)))
+        vectors = np.zeros((n, self.encoder.dimension), dtype=np.float32)
+        positions = position_features(n)
+        for rows in batches(sentences, batch_size):
+            vecs, hidden, mask = self.encoder.run([sentences[i] for i in rows], self.config.max_tokens, self.split)
+            vectors[rows] = vecs
+            probs[rows] = self.top.probabilities(hidden, mask, positions[rows])
+        return probs, vectors
+
+
+class TorchEvidenceModel(EvidenceModel):
+    """On PyTorch: how the model is trained, and the reference its exported graphs are checked against."""
 
     def __init__(self, config: EvidenceConfig, weights: Path, base_path: Path):
         import torch
@@ -100,9 +147,7 @@ class EvidenceModel:
             state = {k: torch.from_numpy(data[k].astype(np.float32)) for k in data.files}
         import copy
 
-        # the bundled model's own top layers, kept before the tuned ones replace them: the sentence vectors
-        # the knowledge base's criteria are matched against come from the same pass (the lower layers are
-        # shared), so a narrative is not run through the model twice
+        # the bundled model's own top layers, kept before the tuned ones replace them
         layers = self.network.encoder.encoder.layer
         self._base_top = [copy.deepcopy(layer) for layer in layers[len(layers) - config.tuned_layers :]]
         missing = set(self.network.tuned_state()) - set(state)
@@ -114,13 +159,7 @@ class EvidenceModel:
 
         self.tokenizer = AutoTokenizer.from_pretrained(str(base_path), local_files_only=True)
 
-    def probabilities(self, sentences: list[str], batch_size: int = 16) -> np.ndarray:
-        """(n_sentences, n_standards) in the config's standard order."""
-        return self.score(sentences, batch_size)[0]
-
     def score(self, sentences: list[str], batch_size: int = 16) -> tuple[np.ndarray, np.ndarray]:
-        """The probabilities, and each sentence's vector from the bundled model (mean-pooled, normalised:
-        what the embedder gives, computed on the shared lower layers)."""
         import torch
 
         dim = self.network.encoder.config.hidden_size
@@ -171,7 +210,7 @@ _lock = threading.Lock()
 
 
 @lru_cache(maxsize=8)
-def _load(program: str, directory: Path, base_path: Path) -> EvidenceModel | None:
+def _load(program: str, directory: Path, embedder: Embedder) -> EvidenceModel | None:
     path = config_path(program, directory)
     if not path.exists():
         return None
@@ -179,13 +218,22 @@ def _load(program: str, directory: Path, base_path: Path) -> EvidenceModel | Non
     weights = path.with_suffix(".npz")
     if not weights.exists() or weights_digest(weights) != config.weights_sha256:
         raise EvidenceModelError(f"{weights} is missing or not the one {path.name} was trained with")
-    return EvidenceModel(config, weights, base_path)
+    if embedder.variant is None:
+        return TorchEvidenceModel(config, weights, embedder.model_path)
+    from app.inference.artifacts import evidence_graph
+
+    assert embedder.cache_dir is not None
+    top, encoder = evidence_graph(
+        program, config, weights, embedder.model_path, embedder.cache_dir, embedder.variant, embedder.tolerance
+    )
+    return OnnxEvidenceModel(config, top, encoder, embedder.model_path)
 
 
-def load_evidence_model(program: str, base_path: Path, directory: Path = EVIDENCE_DIR) -> EvidenceModel | None:
-    """The program's sentence model, or None when it has none (then the agnostic passage model decides)."""
+def load_evidence_model(program: str, embedder: Embedder, directory: Path = EVIDENCE_DIR) -> EvidenceModel | None:
+    """The program's sentence model on the embedder's runtime (and bundled model), or None when the program
+    has none (then the agnostic passage model decides)."""
     with _lock:
-        return _load(program, Path(directory), Path(base_path))
+        return _load(program, Path(directory), embedder)
 
 
 def forget_loaded() -> None:

@@ -45,16 +45,29 @@ def get_analyzer(settings: Settings, program: str) -> NarrativeAnalyzer:
     knowledge = load_knowledge(settings.knowledge_dir)
     if program not in knowledge:
         raise AnalysisError(f"unknown program {program!r} (known: {', '.join(sorted(knowledge))})")
-    embedder = get_embedder(settings.embedding_model_path)
+    embedder = get_embedder(settings.embedding_model_path, settings)
     analyzer = NarrativeAnalyzer(
         knowledge[program],
         embedder,
         settings.prompts_dir,
         model=load_model(model_path),
-        evidence=load_evidence_model(program, embedder.model_path, evidence_dir) or False,
+        evidence=load_evidence_model(program, embedder, evidence_dir) or False,
     )
     with _lock:
         return _analyzers.setdefault(key, analyzer)
+
+
+def prepare_models(settings: Settings) -> list[str]:
+    """Export what the configured runtime needs for every program with a sentence model, now rather
+    than at a user's first analysis (``certprep ingest`` and the server's warm-up call this). Returns the
+    programs whose sentence model is ready."""
+    _, evidence_dir = model_paths(settings)
+    embedder = get_embedder(settings.embedding_model_path, settings)
+    ready = []
+    for program in sorted(load_knowledge(settings.knowledge_dir)):
+        if load_evidence_model(program, embedder, evidence_dir) is not None:
+            ready.append(program)
+    return ready
 
 
 def analyze_documents(settings: Settings, program: str, documents: list[Document]) -> Analysis:

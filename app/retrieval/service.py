@@ -60,7 +60,7 @@ class _Table:
 class KnowledgeRetriever:
     def __init__(self, settings: Settings, embedder: Embedder | None = None):
         self.settings = settings
-        self.embedder = embedder or get_embedder(settings.embedding_model_path)
+        self.embedder = embedder or get_embedder(settings.embedding_model_path, settings)
         self.notices: list[str] = []
         self._lock = threading.Lock()
         # an answer searches the same question more than once (a relevance probe, then the passages):

@@ -122,5 +122,5 @@ def test_weights_that_are_not_the_trained_ones_are_refused(tmp_path, embedder):
     (tmp_path / "cpt.json").write_text((EVIDENCE_DIR / "cpt.json").read_text())
     (tmp_path / "cpt.npz").write_bytes(b"not the weights")
     with pytest.raises(EvidenceModelError, match="not the one"):
-        load_evidence_model("cpt", embedder.model_path, tmp_path)
-    assert load_evidence_model("nope", embedder.model_path, tmp_path) is None
+        load_evidence_model("cpt", embedder, tmp_path)
+    assert load_evidence_model("nope", embedder, tmp_path) is None
