@@ -105,7 +105,7 @@ class Embedder:
         from app.inference.artifacts import encoder_graph_path, ready
 
         assert self.cache_dir is not None
-        return ready(encoder_graph_path(self.model_path, self.cache_dir, self.variant))
+        return ready(encoder_graph_path(self.model_path, self.cache_dir, self.variant), self.tolerance)
 
     def prepare(self) -> None:
         """Export (if needed) and load the model now."""

@@ -176,6 +176,9 @@ def run(quick: bool = False, out: Path | None = RESULTS) -> dict:
         warm = _warm_ask(settings, questions, quick)
         analyze = _warm_analyze(settings, quick)
         shared = _shared_server(settings, questions, quick)
+        from evaluation import runtimes
+
+        compared = runtimes.run(Path(tmp) / "runtimes", quick)
     result = {
         "what": "certprep benchmarks (make bench); warm = model, store and BM25 loaded in this process",
         "quick": quick,
@@ -184,6 +187,7 @@ def run(quick: bool = False, out: Path | None = RESULTS) -> dict:
         "retrieval_vs_langchain_baseline": warm["retrieval"],
         "warm_analyze_900_words": analyze,
         "shared_server": shared,
+        "runtimes": compared,
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
         "targets": {"warm_ask_p95_ms": 50, "warm_analyze_900_words_s": 0.5, "peak_rss_mb": 1536, "help_s": 1.0},
         "machine": {"python": platform.python_version(), "cpus": os.cpu_count(), "platform": platform.platform()},
@@ -213,6 +217,21 @@ def summary(result: dict) -> str:
         f"largest narrative ({sh['narrative_words']:,} words): {sh['big_analysis_alone_s']:.1f} s alone; "
         f"another user's ask meanwhile p50 {sh['ask_during_big_analysis']['p50_ms']:.0f} ms, "
         f"p95 {sh['ask_during_big_analysis']['p95_ms']:.0f} ms (alone p95 {sh['ask_alone']['p95_ms']:.0f} ms)"
+    )
+    lines.append("runtime         cold 1st answer  ask+analyse RSS  query p95  900 words  max |diff|  recall@5  F1")
+    for name, row in result["runtimes"]["runtimes"].items():
+        cold_row = row["cold"]
+        lines.append(
+            f"{name:<15} {cold_row['process_start_to_first_answer_s']:>8.2f} s  "
+            f"{cold_row['answer_and_analyse_process']['peak_rss_mb']:>10.0f} MB  "
+            f"{row['query_embedding']['p95_ms']:>6.1f} ms  {row['warm_analyze_900_words']['median_s']:>6.3f} s  "
+            f"{row['max_abs_diff_from_torch']:>9.1e}  {row['retrieval_recall@5_test']:.3f}  "
+            f"{row['mapping_macro_f1_test']:.3f}"
+        )
+    peer = result["runtimes"]["chroma_default_embedding_function"]
+    lines.append(
+        f"Chroma's default embedding function: query p95 {peer['query_embedding']['p95_ms']:.1f} ms, "
+        f"{peer['sentences_per_s']:.0f} sentences/s, max |diff| {peer['max_abs_diff_from_torch']:.1e}"
     )
     lines.append(f"peak RSS                     {result['peak_rss_mb']:.0f} MB (bench process)")
     lines.append(f"peak RSS of child processes  {cold['peak_rss_children_mb']:.0f} MB")

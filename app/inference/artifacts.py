@@ -62,9 +62,8 @@ class GraphRecord(BaseModel):
     tolerance: float
     seconds: float = Field(description="Time the export and its check took.")
 
-    @property
-    def holds(self) -> bool:
-        return self.export_format == EXPORT_FORMAT and self.max_abs_diff <= self.tolerance
+    def holds(self, tolerance: float) -> bool:
+        return self.export_format == EXPORT_FORMAT and self.max_abs_diff <= tolerance
 
 
 def file_digest(path: Path, cache_dir: Path) -> str:
@@ -120,9 +119,17 @@ def _record(graph: Path) -> GraphRecord | None:
         return None
 
 
-def ready(graph: Path) -> bool:
+def ready(graph: Path, tolerance: float) -> bool:
+    """Exported, checked, and as close to PyTorch as the tolerance in force asks."""
     record = _record(graph)
-    return graph.exists() and record is not None and record.holds
+    return graph.exists() and record is not None and record.holds(tolerance)
+
+
+def _too_far(kind: str, diff: float, tolerance: float) -> str:
+    return (
+        f"the exported {kind} model differs from PyTorch by {diff:.2g} (tolerance {tolerance:.2g}): choose "
+        "another CERTPREP_INFERENCE_RUNTIME (onnx-optimized, onnx-fp32 or torch) or raise CERTPREP_ONNX_TOLERANCE"
+    )
 
 
 def _produce(
@@ -131,14 +138,11 @@ def _produce(
     """Export (``make(path)``) and check (``check(path)`` -> largest difference) under the lock, unless
     another process did it meanwhile; refuse a graph that does not hold the tolerance."""
     with _exclusive(cache_dir, graph.name):
-        if ready(graph):
+        if ready(graph, tolerance):
             return graph
         record = _record(graph)
         if graph.exists() and record is not None and record.export_format == EXPORT_FORMAT:
-            raise InferenceError(
-                f"{graph.name} differs from the PyTorch model by {record.max_abs_diff:.2g} "
-                f"(tolerance {record.tolerance:.2g}); set CERTPREP_INFERENCE_RUNTIME=torch"
-            )
+            raise InferenceError(_too_far(kind, record.max_abs_diff, tolerance))
         started = time.perf_counter()
         log.info("exporting the %s model to ONNX (first use only)", kind)
         tmp = graph.with_name(f".{graph.stem}.{os.getpid()}.onnx")
@@ -160,11 +164,8 @@ def _produce(
             seconds=round(time.perf_counter() - started, 2),
         )
         _write_atomic(graph.with_suffix(".json"), record.model_dump_json(indent=1).encode())
-        if not record.holds:
-            raise InferenceError(
-                f"the exported {kind} model differs from PyTorch by {diff:.2g} (tolerance {tolerance:.2g}); "
-                "set CERTPREP_INFERENCE_RUNTIME=torch"
-            )
+        if not record.holds(tolerance):
+            raise InferenceError(_too_far(kind, diff, tolerance))
         log.info("exported %s in %.1f s (largest difference from PyTorch %.2g)", graph.name, record.seconds, diff)
         return graph
 
@@ -179,7 +180,7 @@ def encoder_graph(model_path: Path, cache_dir: Path, variant: Variant, tolerance
     model_path, cache_dir = Path(model_path), Path(cache_dir)
     graph = encoder_graph_path(model_path, cache_dir, variant)
     source = graph.stem.split("-")[1]
-    if ready(graph):
+    if ready(graph, tolerance):
         return graph
 
     def make(path: Path) -> None:
@@ -213,7 +214,7 @@ def evidence_graph(
     base = file_digest(model_weights(model_path), cache_dir)
     source = f"{config.weights_sha256}-{base}"
     graph = cache_dir / f"evidence-{program}-{source}-{variant.value}.onnx"
-    if ready(graph):
+    if ready(graph, tolerance):
         return graph, encoder
 
     def make(path: Path) -> None:

@@ -29,7 +29,7 @@ def _torch():
     return torch
 
 
-def _additive_mask(attention_mask: Any, dtype: Any) -> Any:
+def additive_mask(attention_mask: Any, dtype: Any) -> Any:
     torch = _torch()
     return (1.0 - attention_mask[:, None, None, :].to(dtype)) * torch.finfo(dtype).min
 
@@ -41,7 +41,7 @@ def _mean_pool(hidden: Any, attention_mask: Any) -> Any:
     return torch.nn.functional.normalize(pooled, p=2.0, dim=-1)
 
 
-def _run_layer(layer: Any, hidden: Any, additive: Any) -> Any:
+def run_layer(layer: Any, hidden: Any, additive: Any) -> Any:
     out = layer(hidden, additive)
     return out[0] if isinstance(out, tuple) else out
 
@@ -65,10 +65,10 @@ def _encoder_module(bert: Any) -> Any:
 
         def forward(self, input_ids, attention_mask):
             hidden = self.bert.embeddings(input_ids=input_ids, token_type_ids=torch.zeros_like(input_ids))
-            additive = _additive_mask(attention_mask, hidden.dtype)
+            additive = additive_mask(attention_mask, hidden.dtype)
             between = []
             for layer in self.bert.encoder.layer:
-                hidden = _run_layer(layer, hidden, additive)
+                hidden = run_layer(layer, hidden, additive)
                 between.append(hidden)
             return (_mean_pool(hidden, attention_mask), *between[:-1])
 
@@ -141,9 +141,9 @@ def export_evidence_top(config: Any, weights: Path, base_path: Path, out: Path) 
             self.head = head
 
         def forward(self, hidden, attention_mask, positions):
-            additive = _additive_mask(attention_mask, hidden.dtype)
+            additive = additive_mask(attention_mask, hidden.dtype)
             for layer in self.layers:
-                hidden = _run_layer(layer, hidden, additive)
+                hidden = run_layer(layer, hidden, additive)
             pooled = _mean_pool(hidden, attention_mask)
             return torch.sigmoid(self.head(torch.cat([pooled * scale, positions], dim=1)))
 

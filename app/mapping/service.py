@@ -37,6 +37,8 @@ def get_analyzer(settings: Settings, program: str) -> NarrativeAnalyzer:
         str(settings.embedding_model_path),
         str(model_path),
         str(evidence_dir),
+        settings.inference_runtime,
+        str(settings.onnx_cache_dir),
         program,
     )
     with _lock:

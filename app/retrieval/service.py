@@ -243,7 +243,14 @@ _shared_lock = threading.Lock()
 
 def get_retriever(settings: Settings) -> KnowledgeRetriever:
     """One retriever per store per process (model, collection and BM25 loaded once)."""
-    key = (str(settings.data_dir), settings.chroma_mode, settings.chroma_url, settings.collection)
+    key = (
+        str(settings.data_dir),
+        settings.chroma_mode,
+        settings.chroma_url,
+        settings.collection,
+        settings.inference_runtime,
+        str(settings.onnx_cache_dir),
+    )
     with _shared_lock:
         retriever = _shared.get(key)
         if retriever is None:
