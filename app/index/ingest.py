@@ -6,6 +6,7 @@ import hashlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from pydantic import BaseModel
 
@@ -124,10 +125,13 @@ def index_is_current(settings: Settings) -> bool:
     return marker.is_file() and marker.read_text().strip() == knowledge_fingerprint(settings)
 
 
-def index_exists(settings: Settings) -> bool:
-    """True when the collection exists and holds vectors (no model load needed to ask)."""
-    with open_client(settings) as client:
-        names = {c.name if hasattr(c, "name") else c for c in client.list_collections()}
-        if settings.collection not in names:
-            return False
-        return client.get_collection(settings.collection).count() > 0
+def index_exists(settings: Settings, client: Any = None) -> bool:
+    """True when the collection exists and holds vectors (no model load needed to ask). ``client``: one
+    already open (opening a store is most of the cost of this check)."""
+    if client is None:
+        with open_client(settings) as own:
+            return index_exists(settings, own)
+    names = {c.name if hasattr(c, "name") else c for c in client.list_collections()}
+    if settings.collection not in names:
+        return False
+    return client.get_collection(settings.collection).count() > 0

@@ -25,8 +25,11 @@ def encoder_difference(graph: Path, model_path: Path) -> float:
 def evidence_difference(graph: Path, config, weights: Path, model_path: Path, encoder: Path) -> float:
     """Largest absolute difference, over the probabilities and the sentence vectors, between the sentence
     model on ONNX Runtime (this top graph on the given encoder graph) and on PyTorch."""
+    from app.embeddings import Embedder
+    from app.inference.runtime import OnnxEncoder
     from app.mapping.evidence import OnnxEvidenceModel, TorchEvidenceModel
 
     expected_p, expected_v = TorchEvidenceModel(config, weights, model_path).score(PROBES)
-    got_p, got_v = OnnxEvidenceModel(config, graph, encoder, model_path).score(PROBES)
+    session = OnnxEncoder(encoder, model_path, Embedder(model_path).dimension)
+    got_p, got_v = OnnxEvidenceModel(config, graph, session).score(PROBES)
     return float(max(np.abs(got_p - expected_p).max(), np.abs(got_v - expected_v).max()))

@@ -22,6 +22,7 @@ from pydantic import BaseModel, Field
 
 if TYPE_CHECKING:
     from app.embeddings import Embedder
+    from app.inference.runtime import OnnxEncoder
 
 EVIDENCE_DIR = Path(__file__).with_name("evidence")
 POSITION_FEATURES = 3
@@ -111,12 +112,12 @@ class OnnxEvidenceModel(EvidenceModel):
     """On ONNX Runtime: the encoder graph gives the vectors and the hidden states entering the fine-tuned
     layers; the program's top graph turns those into probabilities. No torch."""
 
-    def __init__(self, config: EvidenceConfig, top_graph: Path, encoder_graph: Path, base_path: Path):
-        from app.inference.runtime import OnnxEncoder, OnnxEvidenceTop
+    def __init__(self, config: EvidenceConfig, top_graph: Path, encoder: OnnxEncoder):
+        """``encoder``: the embedder's own session (one copy of the bundled model in memory)."""
+        from app.inference.runtime import OnnxEvidenceTop
 
         self.config = config
-        dimension = int(json.loads((Path(base_path) / "config.json").read_text())["hidden_size"])
-        self.encoder = OnnxEncoder(encoder_graph, base_path, dimension)
+        self.encoder = encoder
         self.top = OnnxEvidenceTop(top_graph)
         self.split = len(self.encoder.outputs) - config.tuned_layers  # hidden_k: after layer k
 
@@ -223,10 +224,10 @@ def _load(program: str, directory: Path, embedder: Embedder) -> EvidenceModel | 
     from app.inference.artifacts import evidence_graph
 
     assert embedder.cache_dir is not None
-    top, encoder = evidence_graph(
+    top, _ = evidence_graph(
         program, config, weights, embedder.model_path, embedder.cache_dir, embedder.variant, embedder.tolerance
     )
-    return OnnxEvidenceModel(config, top, encoder, embedder.model_path)
+    return OnnxEvidenceModel(config, top, embedder.onnx)
 
 
 def load_evidence_model(program: str, embedder: Embedder, directory: Path = EVIDENCE_DIR) -> EvidenceModel | None:

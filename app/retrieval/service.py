@@ -74,7 +74,8 @@ class KnowledgeRetriever:
             self._rebuild_broken(exc)
 
     def _open(self) -> None:
-        if not index_exists(self.settings):
+        self._client = make_client(self.settings)  # held from here: the checks and an ingest share its store
+        if not index_exists(self.settings, self._client):
             ingest(self.settings, embedder=self.embedder)
         elif not index_is_current(self.settings):
             report = ingest(self.settings, embedder=self.embedder)
@@ -85,7 +86,6 @@ class KnowledgeRetriever:
                 )
                 log.warning(notice)
                 self.notices.append(notice)
-        self._client = make_client(self.settings)
         self.collection = open_collection(self._client, self.settings.collection, self.embedder, create=False)
         if self.collection is None:
             raise RuntimeError("the index could not be opened")
