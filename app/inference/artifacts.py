@@ -170,6 +170,22 @@ def _produce(
         return graph
 
 
+# Exports run in a child process (``python -m app.inference``), so that a long-running process (the web
+# server, an API) never loads PyTorch, not even for its first start; the child sets this.
+_exporting_here = False
+
+
+def _export_in_child(args: list[str]) -> None:
+    import subprocess
+    import sys
+
+    log.info("preparing the model for ONNX Runtime (%s; first use only, about a minute)", args[0])
+    done = subprocess.run([sys.executable, "-m", "app.inference", *args], capture_output=True, text=True)
+    if done.returncode != 0:
+        lines = [line for line in done.stderr.splitlines() if line.strip()]
+        raise InferenceError(lines[-1].removeprefix("error: ") if lines else f"the export failed ({done.returncode})")
+
+
 def encoder_graph_path(model_path: Path, cache_dir: Path, variant: Variant) -> Path:
     source = file_digest(model_weights(Path(model_path)), Path(cache_dir))
     return Path(cache_dir) / f"encoder-{source}-{variant.value}.onnx"
@@ -181,6 +197,9 @@ def encoder_graph(model_path: Path, cache_dir: Path, variant: Variant, tolerance
     graph = encoder_graph_path(model_path, cache_dir, variant)
     source = graph.stem.split("-")[1]
     if ready(graph, tolerance):
+        return graph
+    if not _exporting_here:
+        _export_in_child(["encoder", str(model_path), str(cache_dir), variant.value, repr(tolerance)])
         return graph
 
     def make(path: Path) -> None:
@@ -215,6 +234,10 @@ def evidence_graph(
     source = f"{config.weights_sha256}-{base}"
     graph = cache_dir / f"evidence-{program}-{source}-{variant.value}.onnx"
     if ready(graph, tolerance):
+        return graph, encoder
+    if not _exporting_here:
+        args = [str(weights), str(model_path), str(cache_dir), variant.value, repr(tolerance)]
+        _export_in_child(["evidence", program, *args])
         return graph, encoder
 
     def make(path: Path) -> None:
