@@ -23,7 +23,7 @@ from app.inference.artifacts import (
     encoder_graph_path,
     file_digest,
 )
-from app.mapping.service import analyze_documents
+from app.mapping.service import analyze_documents, get_analyzer
 from tests.conftest import SHIPPED_KNOWLEDGE
 
 pytestmark = pytest.mark.slow
@@ -72,17 +72,27 @@ def test_word_pieces_are_the_pytorch_tokenizers(torch_embedder):
         assert np.array_equal(mask, expected["attention_mask"])
 
 
-def test_the_sentence_model_gives_the_same_statuses_on_onnx_as_on_pytorch(onnx_dir):
+@pytest.mark.parametrize("runtime", ["onnx-fp32", "onnx-optimized"])
+def test_the_sentence_model_gives_the_same_statuses_on_onnx_as_on_pytorch(runtime, onnx_dir):
     """Behaviour, not bytes: every standard's status on the example projects, confidences within 1e-3."""
     documents = [read_text_input(p.read_text(), p.name) for p in PROJECTS]
     runs = {}
-    for runtime in ("torch", "onnx-optimized"):
-        settings = Settings(knowledge_dir=SHIPPED_KNOWLEDGE, inference_runtime=runtime, onnx_dir=onnx_dir)
+    for name in ("torch", runtime):
+        settings = Settings(knowledge_dir=SHIPPED_KNOWLEDGE, inference_runtime=name, onnx_dir=onnx_dir)
         projects = analyze_documents(settings, "cpt", documents).projects
-        runs[runtime] = [
+        runs[name] = [
             (s.id, s.status, s.confidence, [e.text for e in s.evidence]) for p in projects for s in p.standards
         ]
     assert len(runs["torch"]) == len(PROJECTS) * 10
+    engines = {
+        name: type(
+            get_analyzer(
+                Settings(knowledge_dir=SHIPPED_KNOWLEDGE, inference_runtime=name, onnx_dir=onnx_dir), "cpt"
+            ).evidence
+        ).__name__
+        for name in ("torch", runtime)
+    }
+    assert engines == {"torch": "TorchEvidenceModel", runtime: "OnnxEvidenceModel"}  # really two runtimes
     for (sid, status, confidence, quotes), (sid2, status2, confidence2, quotes2) in zip(*runs.values(), strict=True):
         assert (sid, status, quotes) == (sid2, status2, quotes2)
         assert abs(confidence - confidence2) <= 1e-3
