@@ -225,20 +225,20 @@ def encoder_graph(model_path: Path, cache_dir: Path, variant: Variant, tolerance
 
 def evidence_graph(
     program: str, config, weights: Path, model_path: Path, cache_dir: Path, variant: Variant, tolerance: float
-) -> tuple[Path, Path]:
-    """A program's evidence top (fine-tuned layers and head) and the encoder graph it is checked with,
-    exported and checked on first need."""
+) -> Path:
+    """A program's evidence top (fine-tuned layers and head), exported and checked, on the encoder graph of
+    the same variant, on first need."""
     model_path, cache_dir = Path(model_path), Path(cache_dir)
     encoder = encoder_graph(model_path, cache_dir, variant, tolerance)
     base = file_digest(model_weights(model_path), cache_dir)
     source = f"{config.weights_sha256}-{base}"
     graph = cache_dir / f"evidence-{program}-{source}-{variant.value}.onnx"
     if ready(graph, tolerance):
-        return graph, encoder
+        return graph
     if not _exporting_here:
         args = [str(weights), str(model_path), str(cache_dir), variant.value, repr(tolerance)]
         _export_in_child(["evidence", program, *args])
-        return graph, encoder
+        return graph
 
     def make(path: Path) -> None:
         from app.inference.export import export_evidence_top
@@ -250,4 +250,4 @@ def evidence_graph(
 
         return evidence_difference(path, config, weights, model_path, encoder)
 
-    return _produce(graph, cache_dir, make, check, "evidence", variant, source, tolerance), encoder
+    return _produce(graph, cache_dir, make, check, "evidence", variant, source, tolerance)

@@ -224,7 +224,7 @@ def _load(program: str, directory: Path, embedder: Embedder) -> EvidenceModel | 
     from app.inference.artifacts import evidence_graph
 
     assert embedder.cache_dir is not None
-    top, _ = evidence_graph(
+    top = evidence_graph(
         program, config, weights, embedder.model_path, embedder.cache_dir, embedder.variant, embedder.tolerance
     )
     return OnnxEvidenceModel(config, top, embedder.onnx)
