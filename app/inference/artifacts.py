@@ -25,7 +25,7 @@ from pydantic import BaseModel, Field
 log = logging.getLogger(__name__)
 
 # Bump when the export code changes what it writes: every graph is then exported afresh.
-EXPORT_FORMAT = 2
+EXPORT_FORMAT = 3
 
 # Sentences the exported graphs are checked on: short and long (past the 96 and 256 word-piece limits),
 # accents, digits, a blank-ish one; PyTorch and ONNX Runtime must agree on each.
