@@ -109,6 +109,16 @@ def train_cmd(
             help="Only this program's sentence model, from its development batches (e.g. pmp: PD-* authors).",
         ),
     ] = None,
+    reviews: Annotated[
+        Path | None,
+        typer.Option(
+            "--reviews",
+            exists=True,
+            dir_okay=False,
+            help="Also learn from reviewers' verdicts exported by `certprep reviews export` (only workspaces whose "
+            "owners allowed it are in such a file).",
+        ),
+    ] = None,
 ) -> None:
     """Fit the narrative-mapping models: the passage model (model.json, every program) and the CPT sentence
     evidence model (evidence/, fine-tuned: about 15 minutes on 2 cores); or with --program one program's
@@ -126,7 +136,11 @@ def train_cmd(
             summary = {
                 "folder": str(folder),
                 "evidence_model": train_evidence(
-                    settings, folder / "evidence", log=lambda line: typer.echo(line, err=True), program=program
+                    settings,
+                    folder / "evidence",
+                    log=lambda line: typer.echo(line, err=True),
+                    program=program,
+                    reviews=reviews,
                 ),
             }
             forget_loaded()
@@ -136,7 +150,7 @@ def train_cmd(
         load_model.cache_clear()
         if not passage_only:
             summary["evidence_model"] = train_evidence(
-                settings, folder / "evidence", log=lambda line: typer.echo(line, err=True)
+                settings, folder / "evidence", log=lambda line: typer.echo(line, err=True), reviews=reviews
             )
             forget_loaded()
     typer.echo(json.dumps(summary, indent=2, default=str))

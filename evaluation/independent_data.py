@@ -47,7 +47,13 @@ class IndependentItem(BaseModel):
     kind: Kind
     text: str
     labels: dict[str, Label] = Field(description="Final label of every standard labelled non-missing.")
-    readers: Readers
+    readers: Readers | None = Field(default=None, description="None for exported reviewer verdicts (one reader).")
+    judged: list[str] | None = Field(
+        default=None,
+        description="Exported reviewer verdicts only: the standards a reviewer judged (the others carry no label; "
+        "for a judged non-missing standard only the sentences the reviewer relied on are labelled). None: every "
+        "standard labelled, every sentence.",
+    )
     sentences: list[list[str]] = Field(
         description="Per sentence of app.documents.segment(text): the standards it carries evidence for."
     )
@@ -70,6 +76,14 @@ class IndependentItem(BaseModel):
 
     def label(self, standard: str) -> Label:
         return self.labels.get(standard, "missing")
+
+
+def load_reviews(path: Path) -> list[IndependentItem]:
+    """Reviewer verdicts exported by ``certprep reviews export``: training data only, never scored."""
+    items = [IndependentItem.model_validate(x) for x in yaml.safe_load(Path(path).read_text(encoding="utf-8")) or []]
+    if any(x.judged is None for x in items):
+        raise ValueError(f"{path}: not an export of reviewer verdicts (an item has no `judged` list)")
+    return items
 
 
 def load_independent(split: Split | None = None, path: Path = INDEPENDENT) -> list[IndependentItem]:

@@ -24,7 +24,7 @@ from app.documents import segment
 from app.mapping.evidence import EvidenceConfig, build_network, position_features, weights_digest
 from app.mapping.signals import keyword_pattern, own_work
 from evaluation import write_result
-from evaluation.independent_data import INDEPENDENT, load_independent
+from evaluation.independent_data import INDEPENDENT, load_independent, load_reviews
 from evaluation.mapping_data import DATA_DIR, load_passages
 
 PROGRAM = "cpt"
@@ -52,14 +52,30 @@ class Text:
     sentences: list[str]
     sentence_labels: list[set[str]]
     labels: dict[str, str]
+    judged: list[str] | None = None  # reviewer verdicts: only these standards are labelled
 
     def label(self, standard: str) -> str:
         return self.labels.get(standard, "missing")
 
+    def known(self, standards: list[str]) -> np.ndarray:
+        """(sentences, standards): which sentence labels the text really gives. All of them for the labelled
+        sets; for a reviewer's verdicts, every sentence of a standard judged missing, and only the sentences
+        the reviewer relied on for one judged present (the rest were not looked at as evidence)."""
+        mask = np.ones((len(self.sentences), len(standards)), dtype=np.float32)
+        if self.judged is None:
+            return mask
+        for j, sid in enumerate(standards):
+            if sid not in self.judged:
+                mask[:, j] = 0
+            elif self.label(sid) != "missing":
+                mask[:, j] = [sid in labels for labels in self.sentence_labels]
+        return mask
 
-def training_texts(program: str = PROGRAM) -> list[Text]:
-    """The program's development texts: for the CPT also the original passages' train split."""
-    out = []
+
+def training_texts(program: str = PROGRAM, reviews: Path | None = None) -> list[Text]:
+    """The program's development texts: for the CPT also the original passages' train split; with
+    ``reviews`` (a ``certprep reviews export`` file) also reviewers' verdicts on that program's drafts."""
+    out = _reviews(reviews, program) if reviews else []
     if program != PROGRAM:
         return out + _independent(load_independent("dev", path=INDEPENDENT / program))
     sentence_labels = yaml.safe_load(SENTENCES.read_text(encoding="utf-8"))
@@ -83,17 +99,29 @@ def training_texts(program: str = PROGRAM) -> list[Text]:
     return out + _independent(load_independent("dev"))
 
 
+def _reviews(path: Path, program: str) -> list[Text]:
+    items = [x for x in load_reviews(path) if x.program == program]
+    if not items:
+        raise ValueError(f"{path} holds no reviewer verdicts for {program!r}")
+    return _independent(items)
+
+
 def _independent(items) -> list[Text]:
     out = []
     for item in items:
         sentences = [s.text for s in segment(item.text).sentences]
         if len(item.sentences) != len(sentences):
             raise ValueError(f"{item.id}: {len(item.sentences)} sentence labels for {len(sentences)} sentences")
-        out.append(Text(item.id, item.author, item.style, sentences, [set(x) for x in item.sentences], item.labels))
+        labels = [set(x) for x in item.sentences]
+        out.append(Text(item.id, item.author, item.style, sentences, labels, item.labels, item.judged))
     return out
 
 
 def fold_of(text: Text, authors: list[str]) -> int:
+    """-1: in every fold's training data and never scored (reviewers' verdicts label only some standards, so
+    they cannot choose thresholds)."""
+    if text.judged is not None:
+        return -1
     if text.group == "existing":
         return int(hashlib.sha256(text.id.encode()).hexdigest()[:8], 16) % FOLDS
     return authors.index(text.group) % FOLDS
@@ -112,9 +140,15 @@ def fit(texts: list[Text], standards: list[str], base_path: Path, log=print):
     positions = torch.from_numpy(np.vstack([position_features(len(t.sentences)) for t in texts]))
     labels = [[sid in lab for sid in standards] for t in texts for lab in t.sentence_labels]
     y = torch.tensor(labels, dtype=torch.float32)
+    partial = any(t.judged is not None for t in texts)
+    known = torch.from_numpy(np.vstack([t.known(standards) for t in texts])) if partial else None
     positives = y.sum(0)
     # rarer standards weigh more, by the square root of their imbalance (full weighting overshot in CV)
-    loss_fn = torch.nn.BCEWithLogitsLoss(pos_weight=((len(y) - positives) / positives.clamp(min=1)).sqrt())
+    pos_weight = ((len(y) - positives) / positives.clamp(min=1)).sqrt()
+    if known is not None:  # counted over the labels the texts give
+        positives = (y * known).sum(0)
+        pos_weight = ((known.sum(0) - positives) / positives.clamp(min=1)).sqrt()
+    loss_fn = torch.nn.BCEWithLogitsLoss(pos_weight=pos_weight, reduction="mean" if known is None else "none")
     tuned = [p for p in network.encoder.parameters() if p.requires_grad]
     optimizer = torch.optim.AdamW(
         [{"params": tuned, "lr": ENCODER_LR}, {"params": network.head.parameters(), "lr": HEAD_LR}],
@@ -131,6 +165,8 @@ def fit(texts: list[Text], standards: list[str], base_path: Path, log=print):
                 [sentences[i] for i in rows], padding=True, truncation=True, max_length=MAX_TOKENS, return_tensors="pt"
             )
             loss = loss_fn(network(batch, positions[rows], SCALE), y[rows])
+            if known is not None:  # only the labels the texts give
+                loss = (loss * known[rows]).sum() / known[rows].sum().clamp(min=1)
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
@@ -185,11 +221,23 @@ def choose_thresholds(texts: list[Text], standards: list[str], scores: list[tupl
     }
 
 
+def _reviews_summary(path: Path, texts: list[Text]) -> dict:
+    reviewed = [t for t in texts if t.judged is not None]
+    return {
+        "file_sha256": hashlib.sha256(Path(path).read_bytes()).hexdigest()[:16],
+        "drafts": len(reviewed),
+        "verdicts": sum(len(t.judged or []) for t in reviewed),
+        "workspaces": len({t.group for t in reviewed}),
+    }
+
+
 def oof_path(program: str) -> Path:
     return OOF_RESULTS if program == PROGRAM else OOF_RESULTS.with_name(f"evidence_oof_{program}.json")
 
 
-def train_evidence(settings, out_dir: Path, log=print, program: str = PROGRAM) -> dict:
+def train_evidence(settings, out_dir: Path, log=print, program: str = PROGRAM, reviews: Path | None = None) -> dict:
+    """``reviews``: also train on reviewers' verdicts exported by ``certprep reviews export`` (in every
+    fold's training data, never in the texts that choose thresholds)."""
     from app.knowledge.loader import load_knowledge
 
     kb = load_knowledge(settings.knowledge_dir)[program]
@@ -197,10 +245,10 @@ def train_evidence(settings, out_dir: Path, log=print, program: str = PROGRAM) -
     from app.embeddings import get_embedder
 
     base = get_embedder(settings.embedding_model_path, settings).model_path
-    texts = training_texts(program)
-    if not texts:
+    texts = training_texts(program, reviews)
+    if not any(t.judged is None for t in texts):
         raise ValueError(f"no development texts for {program!r} (evaluation/data/independent/{program}/PD-*.yaml)")
-    authors = sorted({t.group for t in texts if t.group != "existing"})
+    authors = sorted({t.group for t in texts if t.group != "existing" and t.judged is None})
     folds = np.array([fold_of(t, authors) for t in texts])
     scores: list[tuple | None] = [None] * len(texts)
     oof: dict[str, list] = {}
@@ -213,10 +261,12 @@ def train_evidence(settings, out_dir: Path, log=print, program: str = PROGRAM) -
             scores[i] = decide_scores(probabilities, np.array(own_work(sentences)))
             oof[texts[i].id] = np.round(probabilities, 4).tolist()
     # kept so that decision rules can be compared on these out-of-fold numbers without fine-tuning again
-    write_result({"folds": FOLDS, "standards": standards, "probabilities": oof}, oof_path(program), indent=None)
+    oof_file = oof_path(program) if reviews is None else out_dir / f"oof_{program}.json"
+    write_result({"folds": FOLDS, "standards": standards, "probabilities": oof}, oof_file, indent=None)
     patterns = [keyword_pattern(s.keywords) for s in kb.standards]
-    named = np.array([[bool(p and p.search(" ".join(t.sentences))) for p in patterns] for t in texts])
-    thresholds = choose_thresholds(texts, standards, scores, named)
+    scored = [i for i in range(len(texts)) if folds[i] >= 0]
+    named = np.array([[bool(p and p.search(" ".join(texts[i].sentences))) for p in patterns] for i in scored])
+    thresholds = choose_thresholds([texts[i] for i in scored], standards, [scores[i] for i in scored], named)
     log(f"thresholds: {thresholds}")
 
     log("final model on all development data")
@@ -240,6 +290,7 @@ def train_evidence(settings, out_dir: Path, log=print, program: str = PROGRAM) -
             "texts": len(texts),
             "sentences": sum(len(t.sentences) for t in texts),
             "authors": (["existing"] if any(t.group == "existing" for t in texts) else []) + authors,
+            **({"reviews": _reviews_summary(reviews, texts)} if reviews else {}),
             "epochs": EPOCHS,
             "seed": SEED,
             "cv": "author-held-out folds",

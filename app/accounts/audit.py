@@ -25,6 +25,7 @@ class Action(StrEnum):
     change = "change"
     comment = "comment"
     review = "set review status"
+    verdict = "reviewer verdict"
     export = "export"
     delete = "delete"
     denied = "access denied"

@@ -13,6 +13,14 @@ _ROLE_NAME = re.compile(
     rf"\b((?:my |our |the )?(?:client|customer|patient|manager|supervisor|colleague|boss|director|sponsor|"
     rf"owner|mentee|attester)s?,?\s+)({_NAME}(?:\s+{_NAME})?)"
 )
+_ROLES = (
+    r"client|customer|patient|manager|supervisor|colleague|boss|director|sponsor|owner|mentee|attester|lead|head|"
+    r"officer|chief|president|coordinator|consultant|partner|founder"
+)
+# "Dana Whitfield, the operations manager": a name in apposition to a role, even at a sentence's start
+_NAME_ROLE = re.compile(
+    rf"\b{_NAME}\s+{_NAME}(?=,\s+(?:the|our|my|their|a|an|its)\s+(?:[\w-]+\s+){{0,2}}(?:{_ROLES})s?\b)"
+)
 _FULL_NAME = re.compile(rf"(?<![.!?]\s)(?<!^)\b({_NAME}\s+{_NAME})\b")
 
 
@@ -23,6 +31,7 @@ def redact(text: str, keep: set[str] | None = None) -> str:
     text = _PHONE.sub(lambda m: "[phone]" if sum(c.isdigit() for c in m.group()) >= 7 else m.group(), text)
     text = _HONORIFIC.sub("[name]", text)
     text = _ROLE_NAME.sub(lambda m: m.group(1) + "[name]", text)
+    text = _NAME_ROLE.sub("[name]", text)
 
     def full(match: re.Match) -> str:
         words = match.group(1)

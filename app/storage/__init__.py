@@ -9,6 +9,7 @@ from app.storage.models import (
     Draft,
     DraftStatus,
     Message,
+    Verdict,
     Version,
     Workspace,
 )
@@ -23,6 +24,7 @@ __all__ = [
     "Message",
     "Storage",
     "StorageError",
+    "Verdict",
     "Version",
     "Workspace",
 ]

@@ -9,6 +9,8 @@ service and maintenance. The rules (organization mode):
 - a mentor reads the workspaces of the candidates assigned to them, comments and sets the review status,
   and does not edit the narrative;
 - staff read every workspace; they do not change it;
+- reviewer verdicts (the final word on a standard) come from an assigned mentor or staff, never from the
+  workspace's owner: a candidate cannot mark their own work;
 - an administrator manages accounts and reads the audit log, not other people's workspaces;
 - a conversation with the assistant belongs to the user who had it, wherever it is kept.
 
@@ -24,7 +26,17 @@ from typing import Any
 from app.accounts.audit import Action, AuditLog
 from app.accounts.models import AccountRole, Principal
 from app.storage.database import AccessDenied, Storage, StorageError
-from app.storage.models import Attestation, Comment, Conversation, Draft, DraftStatus, Message, Version, Workspace
+from app.storage.models import (
+    Attestation,
+    Comment,
+    Conversation,
+    Draft,
+    DraftStatus,
+    Message,
+    Verdict,
+    Version,
+    Workspace,
+)
 
 
 class Permission(StrEnum):
@@ -34,11 +46,12 @@ class Permission(StrEnum):
     chat = "chat"
     export = "export"
     delete = "delete"
+    verdict = "verdict"
 
 
 _NOT_OWNER = {
-    AccountRole.mentor: {Permission.read, Permission.review, Permission.chat},  # assigned candidates only
-    AccountRole.staff: {Permission.read, Permission.chat},
+    AccountRole.mentor: {Permission.read, Permission.review, Permission.verdict, Permission.chat},  # assigned only
+    AccountRole.staff: {Permission.read, Permission.verdict, Permission.chat},
     AccountRole.candidate: set(),
     AccountRole.admin: set(),
 }
@@ -50,14 +63,23 @@ def allowed(principal: Principal, permission: Permission, workspace: Workspace, 
     if principal.personal:
         return True
     if workspace.owner_id is not None and workspace.owner_id == principal.user_id:
-        return True
+        return permission is not Permission.verdict
     if principal.role is AccountRole.mentor and workspace.owner_id not in assigned:
         return False
     return permission in _NOT_OWNER[principal.role]
 
 
+TRAINING_CONSENT = "allow-training"
+
+
 def may_screen(principal: Principal) -> bool:
     """Batch screening reads other people's application files: the certifying body's staff only."""
+    return principal.personal or principal.role is AccountRole.staff
+
+
+def may_export_reviews(principal: Principal) -> bool:
+    """Verdicts leave the workspaces as training data: the certifying body's staff decide that (and only
+    from workspaces whose owners allowed it)."""
     return principal.personal or principal.role is AccountRole.staff
 
 
@@ -228,6 +250,48 @@ class WorkspaceStore:
         self._draft(draft_id, Permission.read)
         return self.storage.comments(draft_id)
 
+    # Reviewer verdicts ------------------------------------------------------------------------------
+
+    def set_verdict(
+        self,
+        draft_id: int,
+        version: int,
+        standard_id: str,
+        status: str,
+        reason: str = "",
+        evidence: str | None = None,
+        reviewer: str = "Reviewer",
+    ) -> Verdict:
+        """In organization mode the reviewer is the signed-in account, whatever name is given."""
+        workspace = self._draft(draft_id, Permission.verdict)[1]
+        if not self.principal.personal:
+            reviewer = self.principal.display_name
+        verdict = self.storage.set_verdict(
+            draft_id, version, standard_id, status, reason, evidence, reviewer, reviewer_id=self.principal.user_id
+        )
+        detail = f"draft {draft_id} v{version} {standard_id}: {verdict.status} (engine {verdict.engine_status})"
+        self.audit.record(self.principal, Action.verdict, workspace, detail)
+        return verdict
+
+    def clear_verdict(self, draft_id: int, version: int, standard_id: str) -> None:
+        workspace = self._draft(draft_id, Permission.verdict)[1]
+        self.storage.clear_verdict(draft_id, version, standard_id)
+        self.audit.record(
+            self.principal, Action.verdict, workspace, f"draft {draft_id} v{version} {standard_id}: cleared"
+        )
+
+    def verdicts(self, draft_id: int) -> list[Verdict]:
+        self._draft(draft_id, Permission.read)
+        return self.storage.verdicts(draft_id)
+
+    def training_allowed(self, workspace_id: int) -> bool:
+        """Whether the owner let reviewers' verdicts on this workspace train the mapping engine (default no)."""
+        return bool(self.get_setting(workspace_id, TRAINING_CONSENT, False))
+
+    def allow_training(self, workspace_id: int, allowed: bool) -> None:
+        """The owner's choice alone: only they may edit the workspace's settings."""
+        self.set_setting(workspace_id, TRAINING_CONSENT, bool(allowed))
+
     # Conversations: each user's own ---------------------------------------------------------------
 
     def create_conversation(self, workspace_id: int, program: str, role: str) -> Conversation:
@@ -282,4 +346,5 @@ _VERBS = {
     Permission.chat: "use the assistant in",
     Permission.export: "export",
     Permission.delete: "delete",
+    Permission.verdict: "give reviewer verdicts on",
 }

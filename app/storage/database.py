@@ -24,13 +24,15 @@ from app.storage.models import (
     Draft,
     DraftStatus,
     Message,
+    Verdict,
     Version,
     Workspace,
 )
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 MAX_TITLE = 200
 MAX_TEXT_CHARS = 2_000_000
+VERDICT_STATUSES = ("demonstrated", "partial", "missing")  # the mapping engine's statuses, as stored
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS users (
@@ -136,6 +138,20 @@ CREATE TABLE IF NOT EXISTS attestations (
     state TEXT NOT NULL,
     updated_at TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS verdicts (
+    id INTEGER PRIMARY KEY,
+    draft_id INTEGER NOT NULL REFERENCES drafts(id) ON DELETE CASCADE,
+    version INTEGER NOT NULL,
+    standard_id TEXT NOT NULL,
+    engine_status TEXT NOT NULL CHECK (engine_status IN ('demonstrated', 'partial', 'missing')),
+    status TEXT NOT NULL CHECK (status IN ('demonstrated', 'partial', 'missing')),
+    reason TEXT NOT NULL DEFAULT '',
+    evidence TEXT,
+    reviewer TEXT NOT NULL,
+    reviewer_id INTEGER REFERENCES users(id) ON DELETE SET NULL,
+    created_at TEXT NOT NULL,
+    UNIQUE (draft_id, version, standard_id)
+);
 CREATE TABLE IF NOT EXISTS settings (
     workspace_id INTEGER NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
     key TEXT NOT NULL,
@@ -195,6 +211,20 @@ def _text(value: str) -> str:
     if len(value) > MAX_TEXT_CHARS:
         raise StorageError(f"the text is {len(value):,} characters; the limit is {MAX_TEXT_CHARS:,}")
     return value
+
+
+def _quoted(evidence: str | None, text: str, version: int) -> str | None:
+    """The reviewer's evidence must be the candidate's own words from the version judged (spacing aside),
+    so that it can be shown in place and used as a label."""
+    evidence = " ".join((evidence or "").split())
+    if not evidence:
+        return None
+    if evidence.strip("\"“”'") and evidence.strip("\"“”'") in " ".join(text.split()):
+        return evidence.strip("\"“”'")
+    raise StorageError(
+        f"the evidence “{evidence[:60]}{'…' if len(evidence) > 60 else ''}” is not in version {version}'s text: "
+        "copy the passage from the draft"
+    )
 
 
 _JSON_COLUMNS = ("analysis", "facts", "meta")
@@ -438,6 +468,79 @@ class Storage:
     def comments(self, draft_id: int) -> list[Comment]:
         rows = self._rows("SELECT * FROM comments WHERE draft_id = ? ORDER BY id", draft_id)
         return [Comment(**dict(r)) for r in rows]
+
+    # Reviewer verdicts ---------------------------------------------------------------------------------
+
+    def set_verdict(
+        self,
+        draft_id: int,
+        version: int,
+        standard_id: str,
+        status: str,
+        reason: str = "",
+        evidence: str | None = None,
+        reviewer: str = "reviewer",
+        reviewer_id: int | None = None,
+    ) -> Verdict:
+        """A reviewer's status for one standard of one checked version, replacing an earlier one on the same
+        version. The engine's status on that version is kept beside it, so agreement can be counted later
+        and the verdict still reads right after the draft moves on."""
+        if status not in VERDICT_STATUSES:
+            raise StorageError(f"unknown status {status!r} (known: {', '.join(VERDICT_STATUSES)})")
+        found = [v for v in self.versions(draft_id) if v.number == version]
+        if not found:
+            raise StorageError(f"draft {draft_id} has no version {version}")
+        checked = found[0]
+        standards = {s["id"]: s["status"] for s in (checked.analysis or {}).get("standards", [])}
+        if standard_id not in standards:
+            raise StorageError(
+                f"version {version} was not checked for {standard_id!r}"
+                if standards
+                else f"version {version} has not been checked: run the check before giving verdicts"
+            )
+        engine = standards[standard_id]
+        reason = (reason or "").strip()
+        if status != engine and not reason:
+            raise StorageError(
+                f"say why {standard_id} is {status} when the engine found it {engine}: a reason is needed to "
+                "override the engine"
+            )
+        evidence = _quoted(evidence, checked.text, version)
+        with self._write() as conn:
+            conn.execute(
+                "INSERT INTO verdicts(draft_id, version, standard_id, engine_status, status, reason, evidence, "
+                "reviewer, reviewer_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT(draft_id, version, standard_id) DO UPDATE SET engine_status = excluded.engine_status, "
+                "status = excluded.status, reason = excluded.reason, evidence = excluded.evidence, "
+                "reviewer = excluded.reviewer, reviewer_id = excluded.reviewer_id, created_at = excluded.created_at",
+                (
+                    draft_id,
+                    version,
+                    standard_id,
+                    engine,
+                    status,
+                    _text(reason),
+                    evidence,
+                    _title(reviewer or "reviewer", "reviewer"),
+                    reviewer_id,
+                    now_text(),
+                ),
+            )
+        return next(v for v in self.verdicts(draft_id) if v.version == version and v.standard_id == standard_id)
+
+    def clear_verdict(self, draft_id: int, version: int, standard_id: str) -> None:
+        with self._write() as conn:
+            cur = conn.execute(
+                "DELETE FROM verdicts WHERE draft_id = ? AND version = ? AND standard_id = ?",
+                (draft_id, version, standard_id),
+            )
+            if cur.rowcount == 0:
+                raise StorageError(f"no verdict on {standard_id} of version {version}")
+
+    def verdicts(self, draft_id: int) -> list[Verdict]:
+        """Every verdict on the draft, oldest version first."""
+        rows = self._rows("SELECT * FROM verdicts WHERE draft_id = ? ORDER BY version, standard_id, id", draft_id)
+        return [Verdict(**dict(r)) for r in rows]
 
     # Chat ---------------------------------------------------------------------------------------------
 

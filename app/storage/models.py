@@ -59,6 +59,27 @@ class Comment(BaseModel):
     created_at: str
 
 
+class Verdict(BaseModel):
+    """A reviewer's word on one standard of one checked version; the engine's status on that version kept
+    beside it."""
+
+    id: int
+    draft_id: int
+    version: int
+    standard_id: str
+    engine_status: str
+    status: str
+    reason: str = ""
+    evidence: str | None = None
+    reviewer: str
+    reviewer_id: int | None = None
+    created_at: str
+
+    @property
+    def overrides(self) -> bool:
+        return self.status != self.engine_status
+
+
 class Conversation(BaseModel):
     id: int
     workspace_id: int

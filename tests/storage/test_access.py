@@ -14,7 +14,7 @@ from app.accounts import AccountRole, Accounts, Principal
 from app.config import Settings
 from app.storage import DraftStatus, Storage, StorageError
 from app.storage.access import Permission, WorkspaceStore, allowed, may_screen
-from app.storage.database import AccessDenied
+from app.storage.database import SCHEMA_VERSION, AccessDenied
 from app.storage.models import Workspace
 
 OPERATOR = Principal.operator()
@@ -155,10 +155,10 @@ def test_the_rule_table(world):
         return Principal(user_id=user_id, username="u", display_name="U", role=role)
 
     expected = {
-        "owner": set(Permission),
-        "assigned mentor": {Permission.read, Permission.review, Permission.chat},
+        "owner": set(Permission) - {Permission.verdict},  # nobody marks their own work
+        "assigned mentor": {Permission.read, Permission.review, Permission.verdict, Permission.chat},
         "other mentor": set(),
-        "staff": {Permission.read, Permission.chat},
+        "staff": {Permission.read, Permission.verdict, Permission.chat},
         "other candidate": set(),
         "admin": set(),
         "personal": set(Permission),
@@ -255,7 +255,7 @@ def test_a_schema_1_database_is_upgraded_with_its_work_kept_and_no_owners(tmp_pa
     assert (workspace.name, workspace.owner_id) == ("Old work", None)
     assert storage.drafts(1)[0].text == "kept text"
     assert storage.conversations(1)[0].user_id is None
-    assert storage.query("PRAGMA user_version")[0][0] == 2
+    assert storage.query("PRAGMA user_version")[0][0] == SCHEMA_VERSION
     personal = WorkspaceStore(storage, Principal.local())
     assert personal.drafts(1)[0].text == "kept text"
     with pytest.raises(StorageError, match="already exists"):
