@@ -62,7 +62,7 @@ def world(tmp_path, analysis):
 
 def test_only_an_assigned_mentor_and_staff_give_verdicts_never_the_candidate(world):
     d = world["draft"].id
-    with pytest.raises(AccessDenied, match="can read .* but not give reviewer verdicts"):
+    with pytest.raises(AccessDenied, match=r"can read .* but not give reviewer verdicts"):
         world["ann"].set_verdict(d, 1, "S3", "demonstrated")  # her own work
     with pytest.raises(AccessDenied, match=f"no draft with id {d}"):
         world["max"].set_verdict(d, 1, "S3", "demonstrated")  # a mentor not assigned to her
@@ -181,7 +181,7 @@ def test_the_export_holds_only_consenting_workspaces_with_no_names_in_the_evalua
         world["sid"].allow_training(world["ws"].id, True)  # staff cannot consent for her
     world["ann"].allow_training(world["ws"].id, True)
     exported = export_reviews(world["sid"], kb)
-    [item] = exported.items
+    assert len(exported.items) == 1
     assert (exported.workspaces, exported.verdicts, exported.left_out) == (1, 3, [])
     dumped = yaml.safe_dump(exported.items)
     for secret in ("Dana Whitfield", "Whitfield", "Priya", "Ann", "Returns", "Mia"):
