@@ -26,6 +26,9 @@ from app.cli_accounts import audit_cmd, users_app, workspaces_app  # noqa: E402 
 app.add_typer(users_app, name="users")
 app.add_typer(workspaces_app, name="workspaces")
 app.command("audit")(audit_cmd)
+from app.cli_reviews import reviews_app  # noqa: E402  (light: typer only)
+
+app.add_typer(reviews_app, name="reviews")
 
 _state = {"debug": False}
 

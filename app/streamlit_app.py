@@ -27,12 +27,17 @@ narrative = st.Page(PAGES / "narrative.py", title="Narrative check", icon=":mate
 application = st.Page(PAGES / "application.py", title="Application", icon=":material/task_alt:")
 mentor = st.Page(PAGES / "mentor.py", title="Mentor review", icon=":material/rate_review:")
 screening = st.Page(PAGES / "screening.py", title="Batch screening", icon=":material/table_view:")
+agreement = st.Page(PAGES / "agreement.py", title="Reviewer agreement", icon=":material/balance:")
 knowledge = st.Page(PAGES / "knowledge.py", title="Knowledge browser", icon=":material/menu_book:")
 # an administrator's first page is the accounts page; the assistant is still there, at /chat
 accounts = st.Page(PAGES / "accounts.py", title="Accounts and audit", icon=":material/manage_accounts:", default=True)
 ask_admin = st.Page(PAGES / "chat.py", title="Ask", icon=":material/chat:")
 
-everything = {"Candidate": [ask, narrative, application], "Mentor": [mentor], "Staff": [screening, knowledge]}
+everything = {
+    "Candidate": [ask, narrative, application],
+    "Mentor": [mentor],
+    "Staff": [screening, agreement, knowledge],
+}
 by_role = {
     AccountRole.candidate: {"Candidate": [ask, narrative, application]},
     AccountRole.mentor: {"Candidate": [ask, narrative, application], "Mentor": [mentor], "Staff": [knowledge]},

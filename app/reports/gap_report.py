@@ -14,7 +14,10 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from app.mapping.models import Analysis, ProjectResult, Status
+from app.reviews.verdicts import StandardReview
 from app.storage.models import Comment
+
+Reviews = dict[str, dict[str, StandardReview]]  # project source -> standard id -> engine beside reviewer
 
 GAP_ORDER = {Status.missing: 0, Status.partial: 1, Status.demonstrated: 2}
 
@@ -38,9 +41,11 @@ def report_blocks(
     title: str | None = None,
     comments: dict[str, list[Comment]] | None = None,
     today: date | None = None,
+    reviews: Reviews | None = None,
 ) -> list[Block]:
-    """``comments`` maps a project's source to the mentor's comments on that draft."""
-    comments = comments or {}
+    """``comments`` maps a project's source to the mentor's comments on that draft; ``reviews`` to each
+    standard's reviewer verdict beside the engine's status."""
+    comments, reviews = comments or {}, reviews or {}
     blocks = [
         Block("heading", title or f"Gap report: {analysis.program.upper()}", level=1),
         Block(
@@ -68,7 +73,7 @@ def report_blocks(
             Block(
                 "table",
                 header=["Project", *ids],
-                rows=[[p.source, *[p.status(i).value for i in ids]] for p in analysis.projects]
+                rows=[[p.source, *[_cell(p, i, reviews) for i in ids]] for p in analysis.projects]
                 + [["Demonstrated in", *[str(analysis.coverage.get(i, 0)) for i in ids]]],
             )
         )
@@ -80,9 +85,13 @@ def report_blocks(
         for comment in comments.get(project.source, []):
             by_standard.setdefault(comment.standard_id, []).append(comment)
         for result in gaps_first(project):
+            review = reviews.get(project.source, {}).get(result.id)
+            verdict = f"; reviewer: {review.label()}" if review and review.verdict else ""
             blocks.append(
                 Block(
-                    "heading", f"{result.id} {result.title}: {result.status.value} ({result.confidence:.2f})", level=3
+                    "heading",
+                    f"{result.id} {result.title}: {result.status.value} ({result.confidence:.2f}){verdict}",
+                    level=3,
                 )
             )
             if result.suggestion:
@@ -90,6 +99,8 @@ def report_blocks(
             items = [f"Evidence: \u201c{ev.text}\u201d (strength {ev.strength:.2f})" for ev in result.evidence]
             if result.criteria_met:
                 items.append("Criteria met: " + ", ".join(result.criteria_met))
+            if review and review.verdict:
+                items.append(_verdict_line(review))
             items += [f"Mentor ({c.author}): {c.text}" for c in by_standard.get(result.id, [])]
             if items:
                 blocks.append(Block("bullets", items=items))
@@ -98,6 +109,28 @@ def report_blocks(
             blocks.append(Block("heading", "Mentor's general comments", level=3))
             blocks.append(Block("bullets", items=[f"{c.author}: {c.text}" for c in general]))
     return blocks
+
+
+def _cell(project: ProjectResult, standard_id: str, reviews: Reviews) -> str:
+    """The engine's status, and the reviewer's when it is for this version and differs."""
+    engine = project.status(standard_id).value
+    review = reviews.get(project.source, {}).get(standard_id)
+    if review and review.current and review.final.value != engine:
+        return f"{engine}; reviewer: {review.final.value}"
+    return engine
+
+
+def _verdict_line(review: StandardReview) -> str:
+    v = review.verdict
+    assert v is not None
+    word = "overrides the engine" if v.overrides else "confirms the engine"
+    stale = "" if review.current else f" (given on v{v.version}; not yet looked at again)"
+    line = f"Reviewer verdict ({v.reviewer}, v{v.version}): {v.status}, {word}{stale}"
+    if v.reason:
+        line += f". Reason: {v.reason}"
+    if v.evidence:
+        line += f". Evidence relied on: \u201c{v.evidence}\u201d"
+    return line
 
 
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|~$])")
@@ -226,16 +259,29 @@ def _fit_font(pdf, values: list[str], room: float, largest: float = 7.0, smalles
     pdf.set_font("Helvetica", "", smallest)
 
 
-def coverage_csv(analysis: Analysis) -> str:
-    """One row per project, one column per standard (status), then the count of demonstrating projects."""
+def coverage_csv(analysis: Analysis, reviews: Reviews | None = None) -> str:
+    """One row per project, one column per standard (the engine's status), then the count of demonstrating
+    projects. With reviewer verdicts, a column per standard with the reviewer's (``from v2``: given on an
+    earlier version)."""
     ids = [s.id for s in analysis.projects[0].standards] if analysis.projects else list(analysis.coverage)
+    reviews = reviews or {}
+    reviewed = any(r.verdict for project in reviews.values() for r in project.values())
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["project", *ids])
+    writer.writerow(["project", *ids, *([f"{i} reviewer" for i in ids] if reviewed else [])])
     for project in analysis.projects:
-        writer.writerow([_csv_safe(project.source), *[project.status(i).value for i in ids]])
+        row = [_csv_safe(project.source), *[project.status(i).value for i in ids]]
+        if reviewed:
+            row += [_reviewer_cell(reviews.get(project.source, {}).get(i)) for i in ids]
+        writer.writerow(row)
     writer.writerow(["demonstrated in", *[analysis.coverage.get(i, 0) for i in ids]])
     return buffer.getvalue()
+
+
+def _reviewer_cell(review: StandardReview | None) -> str:
+    if review is None or review.verdict is None:
+        return ""
+    return review.verdict.status + ("" if review.current else f" (from v{review.verdict.version})")
 
 
 def _csv_safe(value: str) -> str:

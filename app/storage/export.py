@@ -1,6 +1,6 @@
 """A workspace as one .zip its owner can keep: every draft with all its versions and analyses, comments,
-the owner's conversations, the attestation tracker and the workspace's settings (``workspace.json``),
-plus each draft's current text as a Markdown file for reading without certprep."""
+reviewers' verdicts, the owner's conversations, the attestation tracker and the workspace's settings
+(``workspace.json``), plus each draft's current text as a Markdown file for reading without certprep."""
 
 from __future__ import annotations
 
@@ -23,6 +23,7 @@ def workspace_data(storage: Storage, workspace: Workspace) -> dict:
                 **draft.model_dump(mode="json"),
                 "versions": [v.model_dump(mode="json") for v in storage.versions(draft.id)],
                 "comments": [c.model_dump(mode="json") for c in storage.comments(draft.id)],
+                "verdicts": [v.model_dump(mode="json") for v in storage.verdicts(draft.id)],
             }
         )
     conversations = []

@@ -45,6 +45,10 @@ class Context:
         return self.store.can(Permission.review, self.workspace)
 
     @property
+    def can_give_verdicts(self) -> bool:
+        return self.store.can(Permission.verdict, self.workspace)
+
+    @property
     def program(self) -> str:
         return self.workspace.program
 

@@ -7,7 +7,7 @@ import streamlit as st
 
 from app.mapping.models import Analysis
 from app.reports.gap_report import coverage_csv, report_blocks, to_docx, to_markdown, to_pdf
-from app.reports.workspace import workspace_comments
+from app.reports.workspace import workspace_comments, workspace_reviews
 from app.storage.uploads import safe_name
 from app.ui.context import Context
 
@@ -22,6 +22,7 @@ def gap_report_downloads(ctx: Context, analysis: Analysis, key: str) -> None:
             analysis,
             title=f"Gap report: {ctx.workspace.name} ({ctx.kb.program.short_name})",
             comments=workspace_comments(ctx.store, ctx.workspace.id),
+            reviews=workspace_reviews(ctx.store, ctx.workspace.id),
         )
 
     stem = safe_name(f"{ctx.workspace.name}-gap-report").replace(" ", "_")
@@ -40,5 +41,9 @@ def gap_report_downloads(ctx: Context, analysis: Analysis, key: str) -> None:
         "Gap report (.pdf)", lambda: to_pdf(blocks()), f"{stem}.pdf", "application/pdf", key=f"{key}-pdf"
     )
     cols[3].download_button(
-        "Coverage matrix (.csv)", lambda: coverage_csv(analysis), f"{stem}-matrix.csv", "text/csv", key=f"{key}-csv"
+        "Coverage matrix (.csv)",
+        lambda: coverage_csv(analysis, workspace_reviews(ctx.store, ctx.workspace.id)),
+        f"{stem}-matrix.csv",
+        "text/csv",
+        key=f"{key}-csv",
     )

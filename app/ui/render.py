@@ -94,21 +94,63 @@ def status_label(result) -> str:
     return f"{STATUS_LABEL[result.status]}{why}"
 
 
+def review_line(review) -> str:
+    """The reviewer's verdict in words, for a page: who, what, whether it overrides the engine, why, and the
+    evidence relied on; a verdict given on an earlier version says so."""
+    v = review.verdict
+    word = "overrides the engine" if v.overrides else "confirms the engine"
+    line = f":material/verified: **Reviewer verdict ({literal(v.reviewer)}): {STATUS_LABEL[Status(v.status)]}**, {word}"
+    if not review.current:
+        line += f" *(from v{v.version}: given on an earlier version, not yet looked at again)*"
+    if v.reason:
+        line += f"  \n**Reason:** {literal(v.reason)}"
+    if v.evidence:
+        line += f"  \n**Evidence relied on:** “{literal(v.evidence)}”"
+    return line
+
+
+def disagreements(reviews: dict, project: ProjectResult) -> None:
+    """Where the reviewer's word differs from the engine's on the version both judged."""
+    rows = [
+        {
+            "standard": f"{s.id} {s.title}",
+            "engine": STATUS_LABEL[Status(r.verdict.engine_status)],
+            "reviewer": STATUS_LABEL[Status(r.verdict.status)],
+            "version": f"v{r.verdict.version}" + ("" if r.current else " (earlier)"),
+            "reason": r.verdict.reason,
+        }
+        for s in project.standards
+        if (r := reviews.get(s.id)) is not None and r.disagrees
+    ]
+    if rows:
+        st.subheader("Where the reviewer and the engine disagree")
+        st.table(pd.DataFrame(rows).set_index("standard"))
+
+
 def standard_details(
     project: ProjectResult,
     text: str | None,
     key: str,
     comments: list | None = None,
     criteria: dict[str, str] | None = None,
+    reviews: dict | None = None,
 ) -> None:
-    """Per standard: status, criteria met (in words: ``criteria`` maps a criterion id to its text),
-    suggestion, evidence, the mentor's comments; the evidence highlighted in the text."""
-    comments, criteria = comments or [], criteria or {}
+    """Per standard: status (and the reviewer's verdict beside it: theirs is the one that counts), criteria
+    met (in words: ``criteria`` maps a criterion id to its text), suggestion, evidence, the mentor's
+    comments; the evidence highlighted in the text."""
+    comments, criteria, reviews = comments or [], criteria or {}, reviews or {}
     for result in gaps_first(project):
         about = [c for c in comments if c.standard_id == result.id]
         note = f" · {len(about)} comment{'s' if len(about) > 1 else ''}" if about else ""
-        label = f"{result.id} {result.title} — {status_label(result)} ({result.confidence:.2f}){note}"
-        with st.expander(label, expanded=bool(about)):
+        review = reviews.get(result.id)
+        verdict = ""
+        if review is not None and review.verdict is not None:
+            where = "" if review.current else f", from v{review.verdict.version}"
+            verdict = f" · reviewer{where}: {STATUS_LABEL[Status(review.verdict.status)]}"
+        label = f"{result.id} {result.title} — {status_label(result)} ({result.confidence:.2f}){verdict}{note}"
+        with st.expander(label, expanded=bool(about) or bool(verdict)):
+            if verdict:
+                st.markdown(review_line(review))
             for line in comment_lines(about):
                 st.info(line)
             if result.suggestion:

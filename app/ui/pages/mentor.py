@@ -1,4 +1,5 @@
-"""Mentor review: the candidate's draft with its check, comments per standard, a review status, and
+"""Mentor review: the candidate's draft with its check, the reviewer's verdict on each standard (confirm or
+override the engine, with a reason and the evidence relied on), comments per standard, a review status, and
 questions to ask about each gap."""
 
 from __future__ import annotations
@@ -6,14 +7,15 @@ from __future__ import annotations
 import streamlit as st
 
 from app.mapping.coaching import coaching_questions
-from app.mapping.models import ProjectResult
+from app.mapping.models import ProjectResult, StandardResult, Status
 from app.reports.gap_report import gaps_first
 from app.reports.workspace import workspace_analysis
+from app.reviews import StandardReview, draft_reviews
 from app.storage import DraftStatus, StorageError
 from app.ui import resources
-from app.ui.context import sidebar
+from app.ui.context import Context, sidebar
 from app.ui.exports import gap_report_downloads
-from app.ui.render import literal, status_label
+from app.ui.render import STATUS_LABEL, disagreements, literal, review_line, status_label
 
 
 def page() -> None:
@@ -46,12 +48,26 @@ def page() -> None:
     if not versions:
         st.info("This draft has not been checked yet.")
         return
-    result = ProjectResult.model_validate(versions[-1].analysis)
+    latest = versions[-1]
+    result = ProjectResult.model_validate(latest.analysis)
     questions = coaching_questions(resources.analyzer(ctx.program), result)
     comments = ctx.store.comments(draft.id)
-    st.subheader("Standards, gaps first")
+    reviews = draft_reviews(result, latest.number, ctx.store.verdicts(draft.id))
+    if saved := st.session_state.pop("verdict-saved", None):
+        st.success(saved)
+    st.subheader(f"Standards, gaps first (version {latest.number})")
+    if ctx.can_give_verdicts:
+        st.caption(
+            "For each standard, confirm the engine's status or override it: your verdict is the one that counts, "
+            "and the candidate sees it beside the engine's."
+        )
     for standard in gaps_first(result):
-        with st.expander(f"{standard.id} {standard.title} — {status_label(standard)}"):
+        review = reviews[standard.id]
+        verdict = f" · your verdict: {STATUS_LABEL[review.final]}" if review.current else ""
+        stale = f" · verdict from v{review.verdict.version}" if review.verdict and not review.current else ""
+        with st.expander(f"{standard.id} {standard.title} — engine: {status_label(standard)}{verdict}{stale}"):
+            if review.verdict:
+                st.markdown(review_line(review))
             for ev in standard.evidence:
                 st.markdown(f"> {literal(ev.text)}")
             if standard.id in questions:
@@ -59,12 +75,52 @@ def page() -> None:
                 st.markdown("\n".join(f"- {literal(q)}" for q in questions[standard.id]))
             for comment in (c for c in comments if c.standard_id == standard.id):
                 st.markdown(f":material/comment: **{literal(comment.author)}**: {literal(comment.text)}")
+            if ctx.can_give_verdicts:
+                _verdict_form(ctx, draft.id, latest.number, standard, review)
+    disagreements(reviews, result)
     if ctx.can_review:
         _comment_form(ctx, draft, result)
     general = [c for c in comments if c.standard_id is None]
     for comment in general:
         st.markdown(f":material/comment: **{literal(comment.author)}** (whole draft): {literal(comment.text)}")
     gap_report_downloads(ctx, workspace_analysis(ctx.store, ctx.kb, ctx.workspace.id), key="mentor-export")
+
+
+def _verdict_form(ctx: Context, draft_id: int, version: int, standard: StandardResult, review: StandardReview) -> None:
+    current = review.verdict if review.current else None
+    options = [s.value for s in Status]
+    with st.form(f"verdict-{draft_id}-{standard.id}", border=False):
+        status = st.radio(
+            "Your verdict",
+            options,
+            index=options.index(current.status if current else standard.status.value),
+            format_func=lambda s: STATUS_LABEL[Status(s)] + (" (the engine's)" if s == standard.status.value else ""),
+            horizontal=True,
+            key=f"verdict-status-{draft_id}-{standard.id}",
+        )
+        reason = st.text_input(
+            "Reason (needed when you override the engine)",
+            value=current.reason if current else "",
+            max_chars=2000,
+            key=f"verdict-reason-{draft_id}-{standard.id}",
+            placeholder="e.g. the pilot in paragraph 4 is enough: two rounds with real users",
+        )
+        evidence = st.text_area(
+            "Evidence you rely on (optional: copy it from the draft)",
+            value=(current.evidence or "") if current else "",
+            max_chars=5000,
+            height=68,
+            key=f"verdict-evidence-{draft_id}-{standard.id}",
+        )
+        if st.form_submit_button("Save verdict", key=f"verdict-save-{draft_id}-{standard.id}"):
+            try:
+                ctx.store.set_verdict(draft_id, version, standard.id, status, reason, evidence)
+            except StorageError as exc:
+                st.error(str(exc))
+            else:
+                word = "confirmed" if status == standard.status.value else f"overridden: {status}"
+                st.session_state["verdict-saved"] = f"{standard.id} {word}; the candidate sees your verdict."
+                st.rerun()
 
 
 def _comment_form(ctx, draft, result: ProjectResult) -> None:

@@ -10,6 +10,7 @@ from app.documents.titles import title_from_text
 from app.mapping.compare import compare
 from app.mapping.models import ProjectResult
 from app.reports.workspace import workspace_analysis
+from app.reviews import draft_reviews
 from app.storage import Draft, DraftStatus, StorageError, Version
 from app.storage.access import Permission
 from app.storage.uploads import safe_name
@@ -19,6 +20,7 @@ from app.ui.exports import gap_report_downloads
 from app.ui.render import (
     STATUS_LABEL,
     comment_lines,
+    disagreements,
     heatmap,
     literal,
     matrix_frame,
@@ -227,8 +229,12 @@ def _draft_panel(ctx: Context, draft: Draft) -> None:
         st.markdown(f"**Review status:** {draft.status.value} · {len(comments)} mentor comment(s)")
     for line in comment_lines([c for c in comments if c.standard_id is None]):
         st.info(line + " *(on the whole draft)*")
+    reviews = draft_reviews(result, latest.number, ctx.store.verdicts(draft.id))
+    if any(r.verdict for r in reviews.values()):
+        st.caption("A reviewer's verdict is the one that counts; the engine's status stays beside it.")
     criteria = {c.id: c.text for s in ctx.kb.standards for c in s.criteria}
-    standard_details(result, latest.text, key=str(draft.id), comments=comments, criteria=criteria)
+    standard_details(result, latest.text, key=str(draft.id), comments=comments, criteria=criteria, reviews=reviews)
+    disagreements(reviews, result)
     _changes(ctx, draft, versions)
 
 
@@ -277,7 +283,17 @@ def _my_data(ctx: Context) -> None:
     """Export everything the workspace holds, or delete it for good: for its owner only."""
     if not ctx.store.can(Permission.delete, ctx.workspace):
         return
-    with st.expander("Your data: export or delete this workspace"):
+    with st.expander("Your data: export or delete this workspace, training consent"):
+        allowed = ctx.store.training_allowed(ctx.workspace.id)
+        choice = st.checkbox(
+            "Let reviewers' verdicts on this workspace help train certprep's mapping engine (your text leaves "
+            "this workspace only with names removed, under an id that does not identify you)",
+            value=allowed,
+            key="training-consent",
+        )
+        if choice != allowed:
+            ctx.store.allow_training(ctx.workspace.id, choice)
+            st.toast("Training consent saved." if choice else "Training consent withdrawn.")
         st.download_button(
             "Export everything (.zip: drafts, versions, analyses, comments, chat)",
             lambda: ctx.store.export(ctx.workspace.id),
