@@ -129,7 +129,7 @@ def _verdict_line(review: StandardReview) -> str:
     if v.reason:
         line += f". Reason: {v.reason}"
     if v.evidence:
-        line += f". Evidence relied on: \u201c{v.evidence}\u201d"
+        line += ". Evidence relied on: " + " ".join(f"\u201c{q}\u201d" for q in v.evidence.splitlines())
     return line
 
 

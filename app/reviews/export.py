@@ -54,7 +54,7 @@ def _positives(verdict: Verdict, text: str, sentences, result: ProjectResult) ->
     if verdict.status == "missing":
         return set()
     if verdict.evidence:
-        return _span_sentences(text, verdict.evidence, sentences)
+        return set().union(*(_span_sentences(text, line, sentences) for line in verdict.evidence.splitlines()))
     engine = next((s for s in result.standards if s.id == verdict.standard_id), None)
     quoted = set()
     for ev in engine.evidence if engine else []:

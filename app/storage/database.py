@@ -214,17 +214,22 @@ def _text(value: str) -> str:
 
 
 def _quoted(evidence: str | None, text: str, version: int) -> str | None:
-    """The reviewer's evidence must be the candidate's own words from the version judged (spacing aside),
-    so that it can be shown in place and used as a label."""
-    evidence = " ".join((evidence or "").split())
-    if not evidence:
-        return None
-    if evidence.strip("\"“”'") and evidence.strip("\"“”'") in " ".join(text.split()):
-        return evidence.strip("\"“”'")
-    raise StorageError(
-        f"the evidence “{evidence[:60]}{'…' if len(evidence) > 60 else ''}” is not in version {version}'s text: "
-        "copy the passage from the draft"
-    )
+    """The reviewer's evidence: one or more passages, one per line, each the candidate's own words from the
+    version judged (spacing and surrounding quotation marks aside), so that it can be shown in place and
+    used as a label."""
+    flat = " ".join(text.split())
+    passages = []
+    for line in (evidence or "").splitlines():
+        passage = " ".join(line.split()).strip("\"“”'‘’ ")
+        if not passage:
+            continue
+        if passage not in flat:
+            raise StorageError(
+                f"the evidence “{passage[:60]}{'…' if len(passage) > 60 else ''}” is not in version {version}'s "
+                "text: copy the passage from the draft (one passage per line)"
+            )
+        passages.append(passage)
+    return "\n".join(passages) or None
 
 
 _JSON_COLUMNS = ("analysis", "facts", "meta")

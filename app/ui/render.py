@@ -105,7 +105,8 @@ def review_line(review) -> str:
     if v.reason:
         line += f"  \n**Reason:** {literal(v.reason)}"
     if v.evidence:
-        line += f"  \n**Evidence relied on:** “{literal(v.evidence)}”"
+        quotes = " · ".join(f"“{literal(q)}”" for q in v.evidence.splitlines())
+        line += f"  \n**Evidence relied on:** {quotes}"
     return line
 
 

@@ -106,6 +106,14 @@ def test_a_verdict_needs_a_reason_to_override_and_evidence_from_the_draft(world)
         d, 1, "S3", engine["S3"], evidence="“Re-shipping costs were down by about $25,000 a month”"
     )
     assert verdict.evidence == "Re-shipping costs were down by about $25,000 a month"
+    # two passages, one per line; each must be in the text
+    two = "I went through 600 return slips\n\n  “the labels and the move cost $6,000 in total”"
+    assert mia.set_verdict(d, 1, "S3", engine["S3"], evidence=two).evidence.splitlines() == [
+        "I went through 600 return slips",
+        "the labels and the move cost $6,000 in total",
+    ]
+    with pytest.raises(StorageError, match="one passage per line"):
+        mia.set_verdict(d, 1, "S3", engine["S3"], evidence="I went through 600 return slips\nand then some")
     # a second verdict on the same version replaces the first
     mia.set_verdict(d, 1, "S3", other, reason="the saving is the manager's estimate, not measured")
     [only] = [v for v in mia.verdicts(d) if v.standard_id == "S3"]

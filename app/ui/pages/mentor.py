@@ -106,7 +106,7 @@ def _verdict_form(ctx: Context, draft_id: int, version: int, standard: StandardR
             placeholder="e.g. the pilot in paragraph 4 is enough: two rounds with real users",
         )
         evidence = st.text_area(
-            "Evidence you rely on (optional: copy it from the draft)",
+            "Evidence you rely on (optional: copy it from the draft, one passage per line)",
             value=(current.evidence or "") if current else "",
             max_chars=5000,
             height=68,
