@@ -82,6 +82,7 @@ def test_app_opens_on_chat_and_answers_with_cited_passages(monkeypatch, tmp_path
         ("application.py", "Application: CPT"),
         ("mentor.py", "Mentor review"),
         ("screening.py", "Batch screening"),
+        ("agreement.py", "Reviewer agreement"),
         ("knowledge.py", "Knowledge browser: CPT"),
     ],
 )

@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from app.mapping.models import Analysis, Basis, ProjectResult, Status
-from app.reports.gap_report import escape_markdown, gaps_first
+from app.reports.gap_report import GAP_ORDER, escape_markdown, gaps_first
 
 # why a standard is only partial, when the engine knows (said next to the status, not only in the advice)
 BASIS_LABEL = {
@@ -140,15 +140,26 @@ def standard_details(
     met (in words: ``criteria`` maps a criterion id to its text), suggestion, evidence, the mentor's
     comments; the evidence highlighted in the text."""
     comments, criteria, reviews = comments or [], criteria or {}, reviews or {}
-    for result in gaps_first(project):
+
+    def final(result) -> Status:
+        review = reviews.get(result.id)
+        return review.final if review is not None else result.status
+
+    # gaps first by the status that counts: a standard the reviewer marked partial sits with the gaps
+    ordered = sorted(gaps_first(project), key=lambda r: GAP_ORDER[final(r)])
+    for result in ordered:
         about = [c for c in comments if c.standard_id == result.id]
         note = f" · {len(about)} comment{'s' if len(about) > 1 else ''}" if about else ""
         review = reviews.get(result.id)
-        verdict = ""
-        if review is not None and review.verdict is not None:
-            where = "" if review.current else f", from v{review.verdict.version}"
-            verdict = f" · reviewer{where}: {STATUS_LABEL[Status(review.verdict.status)]}"
-        label = f"{result.id} {result.title} — {status_label(result)} ({result.confidence:.2f}){verdict}{note}"
+        engine = f"{status_label(result)} ({result.confidence:.2f})"
+        verdict = review is not None and review.verdict is not None
+        if verdict and review.current:  # the reviewer's word first: it is the one that counts
+            label = f"{result.id} {result.title} — {STATUS_LABEL[review.final]} (reviewer) · engine: {engine}{note}"
+        elif verdict:
+            stale = f"reviewer, from v{review.verdict.version}: {STATUS_LABEL[Status(review.verdict.status)]}"
+            label = f"{result.id} {result.title} — {engine} · {stale}{note}"
+        else:
+            label = f"{result.id} {result.title} — {engine}{note}"
         with st.expander(label, expanded=bool(about) or bool(verdict)):
             if verdict:
                 st.markdown(review_line(review))

@@ -262,7 +262,15 @@ def test_a_file_over_the_limit_is_refused_in_words_and_the_message_clears(server
 MENUS = {
     "candidate": ["Ask", "Narrative check", "Application"],
     "mentor": ["Ask", "Narrative check", "Application", "Mentor review", "Knowledge browser"],
-    "staff": ["Ask", "Narrative check", "Application", "Mentor review", "Batch screening", "Knowledge browser"],
+    "staff": [
+        "Ask",
+        "Narrative check",
+        "Application",
+        "Mentor review",
+        "Batch screening",
+        "Reviewer agreement",
+        "Knowledge browser",
+    ],
     "admin": ["Accounts and audit", "Ask", "Knowledge browser"],
 }
 

@@ -73,7 +73,8 @@ def test_a_mentor_override_shows_on_the_candidates_page_in_the_exports_and_in_st
     candidate = page_as("narrative", tokens["ann"], ws=reviewed["ws"].id)
     assert errors(candidate) == []
     [expander] = [e for e in candidate.expander if e.label.startswith("S3 ")]
-    assert "· reviewer: " in expander.label and override in expander.label
+    plain = expander.label.replace("✔ ", "").replace("◐ ", "").replace("✘ ", "")
+    assert plain.startswith(f"S3 Add Value — {override} (reviewer) · engine: {engine['S3']}"), plain
     lines = " ".join(m.value for m in candidate.markdown)
     assert "Reviewer verdict (Mia)" in lines and "overrides the engine" in lines
     assert "the saving is an estimate, not measured" in lines

@@ -49,6 +49,10 @@ def page() -> None:
     cols[1].metric("Confirm the engine", f"{overall.agreed} ({_figure(overall.observed)})")
     cols[2].metric("Cohen's kappa", _figure(overall.kappa))
     cols[3].metric("Drafts · workspaces", f"{report.drafts} · {report.workspaces}")
+    if overall.n < MINIMUM * len(kb.standards):
+        st.caption(
+            f"Few verdicts so far: a kappa over fewer than {MINIMUM} verdicts for a standard says little about it."
+        )
     titles = {s.id: s.title for s in kb.standards}
     rows = [
         [
