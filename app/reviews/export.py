@@ -6,7 +6,8 @@ Per draft, the newest version that has verdicts becomes one item. What it teache
 - judged ``missing``: no sentence carries it (every sentence a negative for that standard);
 - judged ``demonstrated`` or ``partial``: the sentences of the reviewer's evidence, or when they gave none,
   the sentences the engine quoted and the reviewer accepted, carry it; the other sentences are not labelled
-  for it (a reviewer points to the evidence they rely on, not to every sentence that has some).
+  for it (a reviewer points to the evidence they rely on, not to every sentence that has some). With no
+  passage at all (a standard only named), no sentence is labelled for it.
 Standards nobody judged are not labelled at all (``judged`` lists the ones that were).
 """
 
@@ -77,11 +78,9 @@ def draft_item(
     result = ProjectResult.model_validate(version.analysis)
     sentences = segment(version.text).sentences
     labels: list[set[str]] = [set() for _ in sentences]
-    for verdict in verdicts:
+    for verdict in verdicts:  # a present standard with no passage to point at teaches only its status
         for i in _positives(verdict, version.text, sentences, result):
             labels[i].add(verdict.standard_id)
-        if verdict.status != "missing" and not any(verdict.standard_id in x for x in labels):
-            return f"no sentence of its text holds the evidence for {verdict.standard_id}"
     # one redacted sentence per paragraph, so that the exported text splits into the same sentences
     redacted = [" ".join(redact(_names_in(s.text, names), keep).split()) for s in sentences]
     text = "\n\n".join(redacted)
