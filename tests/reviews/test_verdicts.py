@@ -207,3 +207,8 @@ def test_the_export_holds_only_consenting_workspaces_with_no_names_in_the_evalua
     assert not any("S4" in labels for labels in parsed.sentences)
     if engine["S8"] != "missing":  # accepted without a span: the engine's own quotes carry it
         assert any("S8" in labels for labels in parsed.sentences)
+    # a standard judged present with no passage given (and perhaps none quoted): the draft is still exported
+    unquoted = "S9"
+    mia.set_verdict(d, 1, unquoted, "partial", reason="only named", evidence=None)
+    again = yaml.safe_load(yaml.safe_dump(export_reviews(world["sid"], kb).items))
+    assert len(again) == 1 and unquoted in again[0]["judged"] and again[0]["labels"][unquoted] == "partial"
