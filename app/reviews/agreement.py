@@ -8,8 +8,8 @@ from collections import Counter
 
 from pydantic import BaseModel, Field
 
+from app.reviews.verdicts import newest_verdicts
 from app.storage.database import VERDICT_STATUSES
-from app.storage.models import Verdict
 
 
 class StandardAgreement(BaseModel):
@@ -68,14 +68,6 @@ def _summary(standard_id: str | None, pairs: list[tuple[str, str]]) -> StandardA
     )
 
 
-def newest_verdicts(verdicts: list[Verdict]) -> list[Verdict]:
-    """One per standard: the newest version's verdict."""
-    newest: dict[str, Verdict] = {}
-    for verdict in sorted(verdicts, key=lambda v: (v.version, v.created_at)):
-        newest[verdict.standard_id] = verdict
-    return list(newest.values())
-
-
 def agreement(store, program: str, standards: list[str]) -> AgreementReport:
     """``store``: a WorkspaceStore (its rules decide which workspaces count) or the raw Storage."""
     pairs: dict[str, list[tuple[str, str]]] = {s: [] for s in standards}
@@ -85,7 +77,7 @@ def agreement(store, program: str, standards: list[str]) -> AgreementReport:
             continue
         counted = False
         for draft in store.drafts(workspace.id):
-            newest = [v for v in newest_verdicts(store.verdicts(draft.id)) if v.standard_id in pairs]
+            newest = [v for v in newest_verdicts(store.verdicts(draft.id)).values() if v.standard_id in pairs]
             for verdict in newest:
                 pairs[verdict.standard_id].append((verdict.engine_status, verdict.status))
             drafts += bool(newest)

@@ -39,13 +39,18 @@ class StandardReview(BaseModel):
         return f"{self.verdict.status} ({self.verdict.reviewer}{where})"
 
 
+def newest_verdicts(verdicts: list[Verdict]) -> dict[str, Verdict]:
+    """Per standard, the verdict of the newest version (the latest given on it)."""
+    newest: dict[str, Verdict] = {}
+    for verdict in sorted(verdicts, key=lambda v: (v.version, v.created_at)):
+        newest[verdict.standard_id] = verdict
+    return newest
+
+
 def draft_reviews(result: ProjectResult, latest_version: int, verdicts: list[Verdict]) -> dict[str, StandardReview]:
     """Per standard of ``result`` (the analysis of version ``latest_version``): the newest verdict given on
     this version or an earlier one."""
-    newest: dict[str, Verdict] = {}
-    for verdict in sorted(verdicts, key=lambda v: (v.version, v.created_at)):
-        if verdict.version <= latest_version:
-            newest[verdict.standard_id] = verdict
+    newest = newest_verdicts([v for v in verdicts if v.version <= latest_version])
     return {
         s.id: StandardReview(standard_id=s.id, engine=s.status, verdict=newest.get(s.id), latest_version=latest_version)
         for s in result.standards
