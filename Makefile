@@ -8,7 +8,7 @@ LLM_STAMP := $(VENV)/.certprep-llm-installed
 HOST   ?= 127.0.0.1
 PORT   ?= 8501
 
-.PHONY: setup setup-llm setup-browser setup-oidc run test lint format bench ingest clean
+.PHONY: setup setup-llm setup-browser setup-oidc setup-postgres run test lint format bench ingest clean
 
 setup: $(STAMP)
 
@@ -42,6 +42,14 @@ setup-browser:
 		|| echo "warning: could not install chromium; the browser test will be skipped"; \
 	fi
 
+# Debian's PostgreSQL for the storage suite's second engine (the tests start their own throw-away server on
+# 127.0.0.1; the package's own cluster is not used), installed only when missing.
+setup-postgres:
+	@if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && ! command -v initdb >/dev/null; then \
+		( $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq postgresql ) \
+		|| echo "warning: could not install postgresql; the PostgreSQL storage tests will be skipped"; \
+	fi
+
 # A real OpenID Connect provider (node-oidc-provider, from the npm registry) for the single sign-on test;
 # skipped, with a warning, where Node.js is not installed.
 OIDC := tests/fixtures/oidc
@@ -54,7 +62,7 @@ $(OIDC)/node_modules/.package-lock.json: $(OIDC)/package-lock.json
 run: setup
 	$(VENV)/bin/certprep serve --host $(HOST) --port $(PORT)
 
-test: setup-llm setup-browser setup-oidc
+test: setup-llm setup-browser setup-oidc setup-postgres
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/certprep knowledge validate

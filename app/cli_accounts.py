@@ -35,7 +35,7 @@ def _services():
     from app.storage import Storage
 
     settings = _settings()
-    storage = Storage(settings.database_path)
+    storage = Storage(settings.database)
     return settings, storage, Accounts(storage, settings)
 
 

@@ -61,6 +61,11 @@ class Settings(BaseSettings):
         description="Chroma server URL, used when chroma_mode is `server`.",
     )
     collection: str = Field(default="certprep_knowledge", description="Chroma collection name.")
+    database_url: str | None = Field(
+        default=None,
+        description="SQLAlchemy URL of the database shared by every app instance, e.g. "
+        "postgresql+psycopg://certprep@db/certprep. Default: a SQLite file in data_dir.",
+    )
     embedding_model_path: Path | None = Field(
         default=None,
         description="Folder of a sentence-transformers model; default: the one bundled in "
@@ -225,6 +230,11 @@ class Settings(BaseSettings):
     @property
     def database_path(self) -> Path:
         return self.data_dir / "certprep.sqlite3"
+
+    @property
+    def database(self) -> str:
+        """What the store opens: the configured URL, or the SQLite file in the data directory."""
+        return self.database_url or str(self.database_path)
 
     @property
     def uploads_dir(self) -> Path:

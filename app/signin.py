@@ -34,13 +34,11 @@ LOGOUT_PATH = "/account/logout"
 
 @lru_cache(maxsize=4)
 def _accounts(database: str) -> Accounts:
-    from pathlib import Path
-
-    return Accounts(Storage(Path(database)), get_settings())
+    return Accounts(Storage(database), get_settings())
 
 
 def accounts() -> Accounts:
-    return _accounts(str(get_settings().database_path))
+    return _accounts(get_settings().database)
 
 
 class _AddressThrottle:

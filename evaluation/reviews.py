@@ -59,7 +59,7 @@ def simulate(settings: Settings, items: list[IndependentItem], log=print) -> dic
     kb = load_knowledge(settings.knowledge_dir)[PROGRAM]
     ids = [s.id for s in kb.standards]
     analyzer = get_analyzer(settings, PROGRAM)
-    storage = Storage(settings.database_path)
+    storage = Storage(settings.database)
     accounts = Accounts(storage, settings)
     operator = Principal.operator()
 

@@ -142,3 +142,24 @@ def wait_for_http(url: str, process, what: str, timeout: float = 60) -> None:
             time.sleep(0.3)
     process.kill()
     pytest.fail(f"{what} did not start")
+
+
+@pytest.fixture(scope="session")
+def postgres_server(tmp_path_factory):
+    """One real PostgreSQL server for the run, started on first use (see tests/postgres.py)."""
+    from tests.postgres import PostgresServer, binaries
+
+    if binaries() is None:
+        pytest.skip("PostgreSQL is not installed: `make test` installs Debian's postgresql package")
+    server = PostgresServer(tmp_path_factory.mktemp("postgres"))
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database(request, tmp_path) -> str:
+    """What the storage suite runs on: a SQLite file, then a fresh database on a real PostgreSQL server."""
+    if request.param == "sqlite":
+        return str(tmp_path / "certprep.sqlite3")
+    return request.getfixturevalue("postgres_server").new_database()

@@ -10,9 +10,12 @@ import csv
 import io
 from enum import StrEnum
 
+from sqlalchemy import insert, select
+
 from app.accounts.models import AuditEntry, Principal
 from app.storage.database import Storage, now_text
 from app.storage.models import Workspace
+from app.storage.schema import audit
 
 
 class Action(StrEnum):
@@ -48,23 +51,20 @@ class AuditLog:
         actor, role = (who.username, who.role.value) if isinstance(who, Principal) else (str(who), "")
         with self.storage.transaction() as conn:
             conn.execute(
-                "INSERT INTO audit(at, actor, actor_role, action, workspace_id, workspace, detail) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (
-                    now_text(),
-                    actor,
-                    role,
-                    action.value,
-                    workspace.id if workspace else workspace_id,
-                    workspace.name if workspace else None,
-                    detail[:200],
-                ),
+                insert(audit).values(
+                    at=now_text(),
+                    actor=actor,
+                    actor_role=role,
+                    action=action.value,
+                    workspace_id=workspace.id if workspace else workspace_id,
+                    workspace=workspace.name if workspace else None,
+                    detail=detail[:200],
+                )
             )
 
     def entries(self, limit: int | None = None) -> list[AuditEntry]:
-        sql = "SELECT * FROM audit ORDER BY id DESC" + (" LIMIT ?" if limit else "")
-        rows = self.storage.query(sql, *([limit] if limit else []))
-        return [AuditEntry(**dict(r)) for r in rows]
+        query = select(audit).order_by(audit.c.id.desc())
+        return [AuditEntry(**r) for r in self.storage.rows(query.limit(limit) if limit else query)]
 
     def csv(self) -> str:
         out = io.StringIO()

@@ -18,11 +18,13 @@ from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import delete, func, insert, select, update
 
 from app.accounts.audit import Action, AuditLog
 from app.accounts.models import Account, AccountRole, Principal
 from app.config import Settings
 from app.storage.database import AccessDenied, Storage, StorageError
+from app.storage.schema import assignments, sessions, users
 
 _USERNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{1,63}$")
 MAX_PASSWORD = 1024
@@ -68,20 +70,17 @@ class Accounts:
     # Reading -----------------------------------------------------------------------------------------
 
     def _row(self, username: str) -> dict[str, Any] | None:
-        rows = self.storage.query("SELECT * FROM users WHERE username = ?", (username or "").strip())
-        return dict(rows[0]) if rows else None
+        name = (username or "").strip().lower()
+        rows = self.storage.rows(select(users).where(func.lower(users.c.username) == name))
+        return rows[0] if rows else None
 
     def _account(self, row: dict[str, Any]) -> Account:
-        mentors = self.storage.query(
-            "SELECT u.username FROM assignments a JOIN users u ON u.id = a.mentor_id WHERE a.candidate_id = ? "
-            "ORDER BY u.username",
-            row["id"],
-        )
-        candidates = self.storage.query(
-            "SELECT u.username FROM assignments a JOIN users u ON u.id = a.candidate_id WHERE a.mentor_id = ? "
-            "ORDER BY u.username",
-            row["id"],
-        )
+        def names(joined: Any, where: Any) -> list[str]:
+            query = select(users.c.username).join(assignments, users.c.id == joined).where(where)
+            return [r["username"] for r in self.storage.rows(query.order_by(users.c.username))]
+
+        mentors = names(assignments.c.mentor_id, assignments.c.candidate_id == row["id"])
+        candidates = names(assignments.c.candidate_id, assignments.c.mentor_id == row["id"])
         return Account(
             id=row["id"],
             username=row["username"],
@@ -94,8 +93,8 @@ class Accounts:
             locked_until=row["locked_until"] if self._locked(row) else None,
             created_at=row["created_at"],
             last_sign_in=row["last_sign_in"],
-            mentors=[r[0] for r in mentors],
-            candidates=[r[0] for r in candidates],
+            mentors=mentors,
+            candidates=candidates,
         )
 
     def _locked(self, row: dict[str, Any]) -> bool:
@@ -113,13 +112,14 @@ class Accounts:
         return row
 
     def count(self, role: AccountRole | None = None) -> int:
-        if role is None:
-            return self.storage.query("SELECT COUNT(*) FROM users")[0][0]
-        return self.storage.query("SELECT COUNT(*) FROM users WHERE role = ? AND disabled = 0", role.value)[0][0]
+        query = select(func.count()).select_from(users)
+        if role is not None:
+            query = query.where(users.c.role == role.value, users.c.disabled == 0)
+        return self.storage.scalar(query)
 
     def list(self, actor: Principal) -> list[Account]:
         self._require_admin(actor)
-        return [self._account(dict(r)) for r in self.storage.query("SELECT * FROM users ORDER BY username")]
+        return [self._account(r) for r in self.storage.rows(select(users).order_by(users.c.username))]
 
     def get(self, actor: Principal, username: str) -> Account:
         self._require_admin(actor)
@@ -127,7 +127,7 @@ class Accounts:
 
     def display_names(self) -> dict[int, str]:
         """Account id -> "Name (username)", to label other people's workspaces."""
-        rows = self.storage.query("SELECT id, username, display_name FROM users")
+        rows = self.storage.rows(select(users.c.id, users.c.username, users.c.display_name))
         return {r["id"]: f"{r['display_name']} ({r['username']})" for r in rows}
 
     # Administration ----------------------------------------------------------------------------------
@@ -165,16 +165,14 @@ class Accounts:
             raise AccountError(f"an account named {username!r} already exists")
         with self.storage.transaction() as conn:
             conn.execute(
-                "INSERT INTO users(username, display_name, role, email, password_hash, created_at) "
-                "VALUES (?, ?, ?, ?, ?, ?)",
-                (
-                    username,
-                    (display_name or "").strip()[:120] or username,
-                    role.value,
-                    email,
-                    _HASHER.hash(password) if password is not None else None,
-                    self._now(),
-                ),
+                insert(users).values(
+                    username=username,
+                    display_name=(display_name or "").strip()[:120] or username,
+                    role=role.value,
+                    email=email,
+                    password_hash=_HASHER.hash(password) if password is not None else None,
+                    created_at=self._now(),
+                )
             )
         self.audit.record(actor, Action.account, detail=f"created {username} ({role.value})")
         return self.get(actor, username)
@@ -186,9 +184,9 @@ class Accounts:
         if disabled and row["role"] == AccountRole.admin and self.count(AccountRole.admin) <= 1 and not row["disabled"]:
             raise AccountError("this is the last active administrator; add another before disabling it")
         with self.storage.transaction() as conn:
-            conn.execute("UPDATE users SET disabled = ? WHERE id = ?", (int(disabled), row["id"]))
+            conn.execute(update(users).where(users.c.id == row["id"]).values(disabled=int(disabled)))
             if disabled:
-                conn.execute("DELETE FROM sessions WHERE user_id = ?", (row["id"],))
+                conn.execute(delete(sessions).where(sessions.c.user_id == row["id"]))
         self.audit.record(actor, Action.account, detail=f"{'disabled' if disabled else 'enabled'} {row['username']}")
         return self.get(actor, username)
 
@@ -199,10 +197,11 @@ class Accounts:
         self._check_password(row["username"], password)
         with self.storage.transaction() as conn:
             conn.execute(
-                "UPDATE users SET password_hash = ?, failed_attempts = 0, locked_until = NULL WHERE id = ?",
-                (_HASHER.hash(password), row["id"]),
+                update(users)
+                .where(users.c.id == row["id"])
+                .values(password_hash=_HASHER.hash(password), failed_attempts=0, locked_until=None)
             )
-            conn.execute("DELETE FROM sessions WHERE user_id = ?", (row["id"],))
+            conn.execute(delete(sessions).where(sessions.c.user_id == row["id"]))
         self.audit.record(actor, Action.account, detail=f"reset the password of {row['username']}")
 
     def assign(self, actor: Principal, mentor: str, candidate: str, assigned: bool = True) -> None:
@@ -213,13 +212,12 @@ class Accounts:
         if c["role"] != AccountRole.candidate:
             raise AccountError(f"{c['username']} is not a candidate (role: {c['role']})")
         with self.storage.transaction() as conn:
+            pair = (assignments.c.mentor_id == m["id"], assignments.c.candidate_id == c["id"])
+            conn.execute(delete(assignments).where(*pair))
             if assigned:
                 conn.execute(
-                    "INSERT OR IGNORE INTO assignments(mentor_id, candidate_id, created_at) VALUES (?, ?, ?)",
-                    (m["id"], c["id"], self._now()),
+                    insert(assignments).values(mentor_id=m["id"], candidate_id=c["id"], created_at=self._now())
                 )
-            else:
-                conn.execute("DELETE FROM assignments WHERE mentor_id = ? AND candidate_id = ?", (m["id"], c["id"]))
         verb = "assigned" if assigned else "unassigned"
         self.audit.record(actor, Action.account, detail=f"{verb} mentor {m['username']} to {c['username']}")
 
@@ -252,21 +250,18 @@ class Accounts:
         token = secrets.token_urlsafe(32)
         now = self.clock()
         with self.storage.transaction() as conn:
+            user = update(users).where(users.c.id == row["id"])
             if _HASHER.check_needs_rehash(row["password_hash"]):
-                conn.execute("UPDATE users SET password_hash = ? WHERE id = ?", (_HASHER.hash(password), row["id"]))
+                conn.execute(user.values(password_hash=_HASHER.hash(password)))
+            conn.execute(user.values(failed_attempts=0, locked_until=None, last_sign_in=now.isoformat()))
             conn.execute(
-                "UPDATE users SET failed_attempts = 0, locked_until = NULL, last_sign_in = ? WHERE id = ?",
-                (now.isoformat(), row["id"]),
-            )
-            conn.execute(
-                "INSERT INTO sessions(token_hash, user_id, created_at, expires_at, last_seen) VALUES (?, ?, ?, ?, ?)",
-                (
-                    _hash_token(token),
-                    row["id"],
-                    now.isoformat(),
-                    (now + timedelta(hours=self.settings.session_hours)).isoformat(),
-                    now.isoformat(),
-                ),
+                insert(sessions).values(
+                    token_hash=_hash_token(token),
+                    user_id=row["id"],
+                    created_at=now.isoformat(),
+                    expires_at=(now + timedelta(hours=self.settings.session_hours)).isoformat(),
+                    last_seen=now.isoformat(),
+                )
             )
         self.audit.record(self._principal(row), Action.sign_in)
         return token
@@ -277,8 +272,9 @@ class Accounts:
         until = (self.clock() + timedelta(minutes=self.settings.lockout_minutes)).isoformat() if locked else None
         with self.storage.transaction() as conn:
             conn.execute(
-                "UPDATE users SET failed_attempts = ?, locked_until = ? WHERE id = ?",
-                (0 if locked else failures, until, row["id"]),
+                update(users)
+                .where(users.c.id == row["id"])
+                .values(failed_attempts=0 if locked else failures, locked_until=until)
             )
         self.audit.record(row["username"], Action.locked if locked else Action.sign_in_failed, detail="wrong password")
 
@@ -293,14 +289,15 @@ class Accounts:
         idle) or its account is disabled. Checked on every page load, so a change takes effect at once."""
         if not token:
             return None
-        rows = self.storage.query(
-            "SELECT s.*, u.username, u.display_name, u.role, u.disabled FROM sessions s "
-            "JOIN users u ON u.id = s.user_id WHERE s.token_hash = ?",
-            _hash_token(token),
+        query = (
+            select(sessions, users.c.username, users.c.display_name, users.c.role, users.c.disabled)
+            .join(users, users.c.id == sessions.c.user_id)
+            .where(sessions.c.token_hash == _hash_token(token))
         )
+        rows = self.storage.rows(query)
         if not rows:
             return None
-        session = dict(rows[0])
+        session = rows[0]
         now = self.clock()
         idle = timedelta(minutes=self.settings.session_idle_minutes)
         if session["disabled"] or _parse(session["expires_at"]) <= now or _parse(session["last_seen"]) + idle <= now:
@@ -309,14 +306,16 @@ class Accounts:
         if now - _parse(session["last_seen"]) >= _LAST_SEEN_EVERY:
             with self.storage.transaction() as conn:
                 conn.execute(
-                    "UPDATE sessions SET last_seen = ? WHERE token_hash = ?", (now.isoformat(), _hash_token(token))
+                    update(sessions)
+                    .where(sessions.c.token_hash == _hash_token(token))
+                    .values(last_seen=now.isoformat())
                 )
         return self._principal({**session, "id": session["user_id"]})
 
     def sign_out(self, token: str | None) -> None:
         if token:
             with self.storage.transaction() as conn:
-                conn.execute("DELETE FROM sessions WHERE token_hash = ?", (_hash_token(token),))
+                conn.execute(delete(sessions).where(sessions.c.token_hash == _hash_token(token)))
 
     # Single sign-on ----------------------------------------------------------------------------------
 
@@ -333,15 +332,16 @@ class Accounts:
             if age > timedelta(hours=self.settings.session_hours):
                 raise SignInError("your single sign-on session has expired: sign in again")
         key = f"{issuer}|{subject}"
-        rows = self.storage.query("SELECT * FROM users WHERE oidc_subject = ?", key)
-        row = dict(rows[0]) if rows else None
+        rows = self.storage.rows(select(users).where(users.c.oidc_subject == key))
+        row = rows[0] if rows else None
         email = str(claims.get("email") or "").strip()
         if row is None and email and claims.get("email_verified") is not False:
-            rows = self.storage.query("SELECT * FROM users WHERE email = ? AND oidc_subject IS NULL", email)
+            same = select(users).where(func.lower(users.c.email) == email.lower(), users.c.oidc_subject.is_(None))
+            rows = self.storage.rows(same)
             if len(rows) == 1:
-                row = dict(rows[0])
+                row = rows[0]
                 with self.storage.transaction() as conn:
-                    conn.execute("UPDATE users SET oidc_subject = ? WHERE id = ?", (key, row["id"]))
+                    conn.execute(update(users).where(users.c.id == row["id"]).values(oidc_subject=key))
         if row is None and self.settings.sso_create_accounts:
             row = self._create_from_identity(claims, key, email)
         if row is None:
@@ -353,7 +353,7 @@ class Accounts:
         principal = self._principal(row)
         if record:
             with self.storage.transaction() as conn:
-                conn.execute("UPDATE users SET last_sign_in = ? WHERE id = ?", (self._now(), row["id"]))
+                conn.execute(update(users).where(users.c.id == row["id"]).values(last_sign_in=self._now()))
             self.audit.record(principal, Action.sign_in, detail="single sign-on")
         return principal
 
@@ -366,9 +366,14 @@ class Accounts:
             username = f"{base}{n}"
         with self.storage.transaction() as conn:
             conn.execute(
-                "INSERT INTO users(username, display_name, role, email, oidc_subject, created_at) "
-                "VALUES (?, ?, 'candidate', ?, ?, ?)",
-                (username, str(claims.get("name") or username)[:120], email or None, key, self._now()),
+                insert(users).values(
+                    username=username,
+                    display_name=str(claims.get("name") or username)[:120],
+                    role="candidate",
+                    email=email or None,
+                    oidc_subject=key,
+                    created_at=self._now(),
+                )
             )
         self.audit.record("single sign-on", Action.account, detail=f"created {username} (candidate)")
         return self._row(username)

@@ -1,6 +1,7 @@
 """Persistence for the UI: everything a user saves survives a server restart."""
 
-from app.storage.database import Storage, StorageError
+from app.storage.database import Storage
+from app.storage.errors import AccessDenied, StorageError, StorageUnavailable
 from app.storage.models import (
     Attestation,
     AttestationState,
@@ -15,6 +16,7 @@ from app.storage.models import (
 )
 
 __all__ = [
+    "AccessDenied",
     "Attestation",
     "AttestationState",
     "Comment",
@@ -24,6 +26,7 @@ __all__ = [
     "Message",
     "Storage",
     "StorageError",
+    "StorageUnavailable",
     "Verdict",
     "Version",
     "Workspace",

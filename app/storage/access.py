@@ -96,8 +96,7 @@ class WorkspaceStore:
     def _assigned(self) -> set[int]:
         if self.principal.role is not AccountRole.mentor or self.principal.user_id is None:
             return set()
-        rows = self.storage.query("SELECT candidate_id FROM assignments WHERE mentor_id = ?", self.principal.user_id)
-        return {r[0] for r in rows}
+        return self.storage.assigned_candidates(self.principal.user_id)
 
     def can(self, permission: Permission, workspace: Workspace) -> bool:
         return allowed(self.principal, permission, workspace, self._assigned())
@@ -320,10 +319,10 @@ class WorkspaceStore:
         return self.storage.messages(conversation_id)
 
     def set_feedback(self, message_id: int, helpful: bool | None) -> None:
-        rows = self.storage.query("SELECT conversation_id FROM messages WHERE id = ?", message_id)
-        if not rows:
+        conversation_id = self.storage.message_conversation(message_id)
+        if conversation_id is None:
             raise AccessDenied(f"no assistant message with id {message_id}")
-        self._conversation(rows[0][0])
+        self._conversation(conversation_id)
         self.storage.set_feedback(message_id, helpful)
 
     # Attestation tracker -------------------------------------------------------------------------------

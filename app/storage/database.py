@@ -1,21 +1,29 @@
-"""SQLite in the data directory: workspaces, drafts and their versions, analyses, comments, chat history
-and feedback.
+"""The application's database: workspaces, drafts and their versions, analyses, comments, verdicts, chat
+history and feedback (accounts and the audit log share it).
 
-Why these choices: WAL so the UI can read while a save is written; one short connection per operation so
-any thread (Streamlit runs each session in its own) can use the store; every write in one transaction
-with ``synchronous=FULL`` so a save that returned is on disk even if the process is killed right after.
+Why these choices: SQLAlchemy Core, so the same statements run on the default SQLite file and on a PostgreSQL
+server shared by several app instances; every write in one transaction, so a save is all there or not there at
+all; a database that cannot be reached is a ``StorageUnavailable`` with a plain message, never a half-write.
 """
 
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import Connection, Executable, and_, delete, func, insert, select, update
+from sqlalchemy import text as sql
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import DBAPIError, IntegrityError
+
+from app.storage import schema as t
+from app.storage.engine import database_url, engine_for, redacted, writer
+from app.storage.errors import AccessDenied, StorageError, StorageUnavailable
 from app.storage.models import (
     Attestation,
     AttestationState,
@@ -28,170 +36,12 @@ from app.storage.models import (
     Version,
     Workspace,
 )
+from app.storage.schema import SCHEMA_VERSION, VERDICT_STATUSES
 
-SCHEMA_VERSION = 3
+__all__ = ["SCHEMA_VERSION", "VERDICT_STATUSES", "AccessDenied", "Storage", "StorageError", "StorageUnavailable"]
+
 MAX_TITLE = 200
 MAX_TEXT_CHARS = 2_000_000
-VERDICT_STATUSES = ("demonstrated", "partial", "missing")  # the mapping engine's statuses, as stored
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS users (
-    id INTEGER PRIMARY KEY,
-    username TEXT NOT NULL UNIQUE COLLATE NOCASE,
-    display_name TEXT NOT NULL,
-    role TEXT NOT NULL CHECK (role IN ('candidate', 'mentor', 'staff', 'admin')),
-    email TEXT COLLATE NOCASE,
-    password_hash TEXT,
-    oidc_subject TEXT UNIQUE,
-    disabled INTEGER NOT NULL DEFAULT 0,
-    failed_attempts INTEGER NOT NULL DEFAULT 0,
-    locked_until TEXT,
-    created_at TEXT NOT NULL,
-    last_sign_in TEXT
-);
-CREATE TABLE IF NOT EXISTS sessions (
-    token_hash TEXT PRIMARY KEY,
-    user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
-    created_at TEXT NOT NULL,
-    expires_at TEXT NOT NULL,
-    last_seen TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS assignments (
-    mentor_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
-    candidate_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
-    created_at TEXT NOT NULL,
-    PRIMARY KEY (mentor_id, candidate_id)
-);
-CREATE TABLE IF NOT EXISTS audit (
-    id INTEGER PRIMARY KEY,
-    at TEXT NOT NULL,
-    actor TEXT NOT NULL,
-    actor_role TEXT NOT NULL,
-    action TEXT NOT NULL,
-    workspace_id INTEGER,
-    workspace TEXT,
-    detail TEXT NOT NULL DEFAULT ''
-);
-CREATE TABLE IF NOT EXISTS workspaces (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,  -- never reused: the audit log and old links name workspaces by id
-    name TEXT NOT NULL,
-    program TEXT NOT NULL,
-    owner_id INTEGER REFERENCES users(id) ON DELETE SET NULL,
-    created_at TEXT NOT NULL,
-    updated_at TEXT NOT NULL
-);
-CREATE UNIQUE INDEX IF NOT EXISTS workspace_name_per_owner ON workspaces(COALESCE(owner_id, 0), name);
-CREATE TABLE IF NOT EXISTS drafts (
-    id INTEGER PRIMARY KEY,
-    workspace_id INTEGER NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
-    title TEXT NOT NULL,
-    text TEXT NOT NULL DEFAULT '',
-    status TEXT NOT NULL DEFAULT 'draft',
-    created_at TEXT NOT NULL,
-    updated_at TEXT NOT NULL,
-    UNIQUE (workspace_id, title)
-);
-CREATE TABLE IF NOT EXISTS versions (
-    id INTEGER PRIMARY KEY,
-    draft_id INTEGER NOT NULL REFERENCES drafts(id) ON DELETE CASCADE,
-    number INTEGER NOT NULL,
-    text TEXT NOT NULL,
-    analysis TEXT,
-    created_at TEXT NOT NULL,
-    UNIQUE (draft_id, number)
-);
-CREATE TABLE IF NOT EXISTS comments (
-    id INTEGER PRIMARY KEY,
-    draft_id INTEGER NOT NULL REFERENCES drafts(id) ON DELETE CASCADE,
-    standard_id TEXT,
-    author TEXT NOT NULL,
-    author_id INTEGER REFERENCES users(id) ON DELETE SET NULL,
-    text TEXT NOT NULL,
-    created_at TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS conversations (
-    id INTEGER PRIMARY KEY,
-    workspace_id INTEGER NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
-    user_id INTEGER REFERENCES users(id) ON DELETE CASCADE,
-    program TEXT NOT NULL,
-    role TEXT NOT NULL,
-    title TEXT NOT NULL DEFAULT '',
-    facts TEXT NOT NULL DEFAULT '{}',
-    created_at TEXT NOT NULL,
-    updated_at TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS messages (
-    id INTEGER PRIMARY KEY,
-    conversation_id INTEGER NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
-    speaker TEXT NOT NULL CHECK (speaker IN ('user', 'assistant')),
-    text TEXT NOT NULL,
-    meta TEXT NOT NULL DEFAULT '{}',
-    feedback INTEGER CHECK (feedback IN (0, 1)),
-    created_at TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS attestations (
-    id INTEGER PRIMARY KEY,
-    workspace_id INTEGER NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
-    project TEXT NOT NULL,
-    name TEXT NOT NULL,
-    relation TEXT NOT NULL,
-    state TEXT NOT NULL,
-    updated_at TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS verdicts (
-    id INTEGER PRIMARY KEY,
-    draft_id INTEGER NOT NULL REFERENCES drafts(id) ON DELETE CASCADE,
-    version INTEGER NOT NULL,
-    standard_id TEXT NOT NULL,
-    engine_status TEXT NOT NULL CHECK (engine_status IN ('demonstrated', 'partial', 'missing')),
-    status TEXT NOT NULL CHECK (status IN ('demonstrated', 'partial', 'missing')),
-    reason TEXT NOT NULL DEFAULT '',
-    evidence TEXT,
-    reviewer TEXT NOT NULL,
-    reviewer_id INTEGER REFERENCES users(id) ON DELETE SET NULL,
-    created_at TEXT NOT NULL,
-    UNIQUE (draft_id, version, standard_id)
-);
-CREATE TABLE IF NOT EXISTS settings (
-    workspace_id INTEGER NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
-    key TEXT NOT NULL,
-    value TEXT NOT NULL,
-    PRIMARY KEY (workspace_id, key)
-);
-CREATE INDEX IF NOT EXISTS drafts_by_workspace ON drafts(workspace_id);
-CREATE INDEX IF NOT EXISTS versions_by_draft ON versions(draft_id);
-CREATE INDEX IF NOT EXISTS messages_by_conversation ON messages(conversation_id);
-CREATE INDEX IF NOT EXISTS sessions_by_user ON sessions(user_id);
-CREATE INDEX IF NOT EXISTS audit_by_time ON audit(at);
-"""
-
-# Schema 1 had no accounts: workspace names were unique over the whole database and nothing had an owner.
-# The workspaces table is rebuilt (SQLite cannot drop a constraint), the other tables gain a column.
-_MIGRATE_1_TO_2 = """
-CREATE TABLE workspaces_v2 (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    name TEXT NOT NULL,
-    program TEXT NOT NULL,
-    owner_id INTEGER REFERENCES users(id) ON DELETE SET NULL,
-    created_at TEXT NOT NULL,
-    updated_at TEXT NOT NULL
-);
-INSERT INTO workspaces_v2(id, name, program, created_at, updated_at)
-    SELECT id, name, program, created_at, updated_at FROM workspaces;
-DROP TABLE workspaces;
-ALTER TABLE workspaces_v2 RENAME TO workspaces;
-ALTER TABLE comments ADD COLUMN author_id INTEGER REFERENCES users(id) ON DELETE SET NULL;
-ALTER TABLE conversations ADD COLUMN user_id INTEGER REFERENCES users(id) ON DELETE CASCADE;
-"""
-
-
-class StorageError(ValueError):
-    """A request the store refuses (unknown id, duplicate name, text too long); the message says which."""
-
-
-class AccessDenied(StorageError):
-    """The signed-in user may not do this. For something they may not even see, the message is the one a
-    missing id gets, so that a refusal does not reveal what exists."""
 
 
 def now_text() -> str:
@@ -235,7 +85,7 @@ def _quoted(evidence: str | None, text: str, version: int) -> str | None:
 _JSON_COLUMNS = ("analysis", "facts", "meta")
 
 
-def _decoded(row: sqlite3.Row) -> dict[str, Any]:
+def _decoded(row: Any) -> dict[str, Any]:
     data = dict(row)
     for column in _JSON_COLUMNS:
         if column in data:
@@ -244,85 +94,85 @@ def _decoded(row: sqlite3.Row) -> dict[str, Any]:
 
 
 class Storage:
-    """The application's database. Cheap to create; safe to share between threads."""
+    """The application's database. Cheap to create (the engine and its pool are shared per database and
+    process); safe to share between threads."""
 
-    def __init__(self, path: Path):
-        self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with self._connect() as conn:
-            conn.execute("PRAGMA journal_mode=WAL")
-            version = conn.execute("PRAGMA user_version").fetchone()[0]
-            if version > SCHEMA_VERSION:
-                raise StorageError(
-                    f"{self.path}: written by a newer certprep (schema {version}, this one knows {SCHEMA_VERSION})"
-                )
-            if version == 1:
-                self._migrate_from_1(conn)
-            conn.executescript(_SCHEMA)
-            conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
-
-    @staticmethod
-    def _migrate_from_1(conn: sqlite3.Connection) -> None:
-        conn.execute("PRAGMA foreign_keys=OFF")  # the table swap must not cascade into drafts
-        conn.execute("BEGIN IMMEDIATE")
+    def __init__(self, target: str | Path):
+        self.url = database_url(target)
         try:
-            accounts = _SCHEMA.split("CREATE TABLE IF NOT EXISTS workspaces")[0]  # users come first
-            for statement in (accounts + _MIGRATE_1_TO_2).split(";"):
-                if statement.strip():
-                    conn.execute(statement)
-            if conn.execute("PRAGMA foreign_key_check").fetchall():
-                raise StorageError("the database's references are broken; it was not upgraded")
-            conn.execute("PRAGMA user_version=2")
-        except BaseException:
-            conn.execute("ROLLBACK")
+            self.engine = engine_for(self.url)
+        except DBAPIError as exc:
+            raise StorageUnavailable(f"the database at {redacted(self.url)} cannot be reached: {_reason(exc)}") from exc
+        self._writer = writer(self.engine)
+        self.path = Path(self.engine.url.database) if self.dialect == "sqlite" else None
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    @contextmanager
+    def _guard(self) -> Iterator[None]:
+        try:
+            yield
+        except IntegrityError:
             raise
-        conn.execute("COMMIT")
-        conn.execute("PRAGMA foreign_keys=ON")
+        except DBAPIError as exc:
+            if exc.connection_invalidated or _unreachable(exc):
+                raise StorageUnavailable(
+                    f"the database cannot be reached ({_reason(exc)}); nothing was saved by this step: try again"
+                ) from exc
+            raise
 
     @contextmanager
-    def _connect(self) -> Iterator[sqlite3.Connection]:
-        conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-        try:
-            conn.row_factory = sqlite3.Row
-            conn.execute("PRAGMA foreign_keys=ON")
-            conn.execute("PRAGMA synchronous=FULL")
-            # deleted rows are overwritten, not left in free pages: "delete my data" must really delete
-            conn.execute("PRAGMA secure_delete=ON")
+    def _write(self) -> Iterator[Connection]:
+        with self._guard(), self._writer.begin() as conn:
             yield conn
-        finally:
-            conn.close()
-
-    @contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
-        with self._connect() as conn:
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield conn
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-            conn.execute("COMMIT")
 
     def transaction(self) -> Any:
-        """One write transaction, for the account store that shares this database."""
+        """One write transaction, for the account store and audit log that share this database."""
         return self._write()
 
-    def query(self, sql: str, *args: Any) -> list[sqlite3.Row]:
-        return self._rows(sql, *args)
+    def rows(self, statement: Executable) -> list[dict[str, Any]]:
+        with self._guard(), self.engine.connect() as conn:
+            return [dict(r) for r in conn.execute(statement).mappings()]
 
-    def _rows(self, sql: str, *args: Any) -> list[sqlite3.Row]:
-        with self._connect() as conn:
-            return conn.execute(sql, args).fetchall()
+    def scalar(self, statement: Executable) -> Any:
+        with self._guard(), self.engine.connect() as conn:
+            return conn.execute(statement).scalar()
 
-    def _one(self, table: str, row_id: int, what: str) -> dict[str, Any]:
+    def _one(self, table: Any, row_id: int, what: str) -> dict[str, Any]:
         """The row with this id, JSON columns decoded; a clear error when there is none."""
-        rows = self._rows(f"SELECT * FROM {table} WHERE id = ?", row_id)
-        if not rows:
+        found = self.rows(select(table).where(table.c.id == row_id))
+        if not found:
             raise StorageError(f"no {what} with id {row_id}")
-        return _decoded(rows[0])
+        return _decoded(found[0])
+
+    def _upsert(self, table: Any, values: dict[str, Any], keys: list[str]) -> Any:
+        """INSERT ... ON CONFLICT (keys) DO UPDATE, in the engine's own dialect."""
+        statement = (pg_insert if self.dialect == "postgresql" else sqlite_insert)(table).values(**values)
+        changed = {k: statement.excluded[k] for k in values if k not in keys}
+        return statement.on_conflict_do_update(index_elements=keys, set_=changed)
 
     def integrity_check(self) -> str:
-        return self._rows("PRAGMA integrity_check")[0][0]
+        """SQLite's own check of the file ("ok"); a server database checks itself."""
+        if self.dialect != "sqlite":
+            return "ok"
+        with self.engine.connect() as conn:
+            return conn.exec_driver_sql("PRAGMA integrity_check").scalar()
+
+    def _scrub(self) -> None:
+        """After a deletion: push the overwritten pages out of SQLite's write-ahead log; on PostgreSQL, VACUUM
+        the tables so the dead rows' space is reclaimed (their bytes stay until the pages are reused)."""
+        with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            if self.dialect == "sqlite":
+                conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+            elif self.dialect == "postgresql":
+                for table in (t.workspaces, *t.WORKSPACE_TABLES):
+                    conn.execute(sql(f"VACUUM {table.name}"))
+
+    def assigned_candidates(self, mentor_id: int) -> set[int]:
+        a = t.assignments.c
+        return {r["candidate_id"] for r in self.rows(select(a.candidate_id).where(a.mentor_id == mentor_id))}
 
     # Workspaces ---------------------------------------------------------------------------------------
 
@@ -331,46 +181,56 @@ class Storage:
         now = now_text()
         try:
             with self._write() as conn:
-                cur = conn.execute(
-                    "INSERT INTO workspaces(name, program, owner_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?)",
-                    (name, program, owner_id, now, now),
-                )
-        except sqlite3.IntegrityError as exc:
+                new_id = conn.execute(
+                    insert(t.workspaces)
+                    .values(name=name, program=program, owner_id=owner_id, created_at=now, updated_at=now)
+                    .returning(t.workspaces.c.id)
+                ).scalar_one()
+        except IntegrityError as exc:
             raise StorageError(f"a workspace named {name!r} already exists") from exc
-        return self.workspace(cur.lastrowid)
+        return self.workspace(new_id)
 
     def workspaces(self) -> list[Workspace]:
-        return [Workspace(**dict(r)) for r in self._rows("SELECT * FROM workspaces ORDER BY updated_at DESC, id")]
+        rows = self.rows(select(t.workspaces).order_by(t.workspaces.c.updated_at.desc(), t.workspaces.c.id))
+        return [Workspace(**r) for r in rows]
 
     def delete_workspace(self, workspace_id: int) -> None:
-        """Every row of the workspace goes (drafts, versions, comments, chat, settings, attestations), is
-        overwritten on disk (secure_delete) and is pushed out of the write-ahead log."""
+        """Every row of the workspace goes (drafts, versions, comments, chat, settings, attestations), and is
+        scrubbed from the files as far as the engine allows (see ``_scrub``)."""
         with self._write() as conn:
-            cur = conn.execute("DELETE FROM workspaces WHERE id = ?", (workspace_id,))
-            if cur.rowcount == 0:
+            if conn.execute(delete(t.workspaces).where(t.workspaces.c.id == workspace_id)).rowcount == 0:
                 raise StorageError(f"no workspace with id {workspace_id}")
-        with self._connect() as conn:
-            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        self._scrub()
 
     def workspace(self, workspace_id: int) -> Workspace:
-        return Workspace(**self._one("workspaces", workspace_id, "workspace"))
+        return Workspace(**self._one(t.workspaces, workspace_id, "workspace"))
 
     def set_workspace_program(self, workspace_id: int, program: str) -> None:
         with self._write() as conn:
             conn.execute(
-                "UPDATE workspaces SET program = ?, updated_at = ? WHERE id = ?", (program, now_text(), workspace_id)
+                update(t.workspaces)
+                .where(t.workspaces.c.id == workspace_id)
+                .values(program=program, updated_at=now_text())
             )
 
     def get_setting(self, workspace_id: int, key: str, default: Any = None) -> Any:
-        rows = self._rows("SELECT value FROM settings WHERE workspace_id = ? AND key = ?", workspace_id, key)
-        return json.loads(rows[0][0]) if rows else default
+        value = self.scalar(
+            select(t.settings.c.value).where(t.settings.c.workspace_id == workspace_id, t.settings.c.key == key)
+        )
+        return json.loads(value) if value is not None else default
+
+    def settings(self, workspace_id: int) -> dict[str, Any]:
+        rows = self.rows(select(t.settings).where(t.settings.c.workspace_id == workspace_id))
+        return {r["key"]: json.loads(r["value"]) for r in rows}
 
     def set_setting(self, workspace_id: int, key: str, value: Any) -> None:
         with self._write() as conn:
             conn.execute(
-                "INSERT INTO settings(workspace_id, key, value) VALUES (?, ?, ?) "
-                "ON CONFLICT(workspace_id, key) DO UPDATE SET value = excluded.value",
-                (workspace_id, key, json.dumps(value)),
+                self._upsert(
+                    t.settings,
+                    {"workspace_id": workspace_id, "key": key, "value": json.dumps(value)},
+                    ["workspace_id", "key"],
+                )
             )
 
     # Drafts and versions ------------------------------------------------------------------------------
@@ -381,29 +241,30 @@ class Storage:
         self.workspace(workspace_id)
         try:
             with self._write() as conn:
-                cur = conn.execute(
-                    "INSERT INTO drafts(workspace_id, title, text, created_at, updated_at) VALUES (?, ?, ?, ?, ?)",
-                    (workspace_id, title, _text(text), now, now),
-                )
-                conn.execute("UPDATE workspaces SET updated_at = ? WHERE id = ?", (now, workspace_id))
-        except sqlite3.IntegrityError as exc:
+                new_id = conn.execute(
+                    insert(t.drafts)
+                    .values(workspace_id=workspace_id, title=title, text=_text(text), created_at=now, updated_at=now)
+                    .returning(t.drafts.c.id)
+                ).scalar_one()
+                conn.execute(update(t.workspaces).where(t.workspaces.c.id == workspace_id).values(updated_at=now))
+        except IntegrityError as exc:
             raise StorageError(f"this workspace already has a draft named {title!r}") from exc
-        return self.draft(cur.lastrowid)
+        return self.draft(new_id)
 
     def drafts(self, workspace_id: int) -> list[Draft]:
-        rows = self._rows("SELECT * FROM drafts WHERE workspace_id = ? ORDER BY id", workspace_id)
-        return [Draft(**dict(r)) for r in rows]
+        rows = self.rows(select(t.drafts).where(t.drafts.c.workspace_id == workspace_id).order_by(t.drafts.c.id))
+        return [Draft(**r) for r in rows]
 
     def draft(self, draft_id: int) -> Draft:
-        return Draft(**self._one("drafts", draft_id, "draft"))
+        return Draft(**self._one(t.drafts, draft_id, "draft"))
 
     def save_text(self, draft_id: int, text: str) -> Draft:
         """Autosave: the working text, without making a version."""
         with self._write() as conn:
-            cur = conn.execute(
-                "UPDATE drafts SET text = ?, updated_at = ? WHERE id = ?", (_text(text), now_text(), draft_id)
+            changed = conn.execute(
+                update(t.drafts).where(t.drafts.c.id == draft_id).values(text=_text(text), updated_at=now_text())
             )
-            if cur.rowcount == 0:
+            if changed.rowcount == 0:
                 raise StorageError(f"no draft with id {draft_id}")
         return self.draft(draft_id)
 
@@ -411,8 +272,10 @@ class Storage:
         title = _title(title, "draft")
         try:
             with self._write() as conn:
-                conn.execute("UPDATE drafts SET title = ?, updated_at = ? WHERE id = ?", (title, now_text(), draft_id))
-        except sqlite3.IntegrityError as exc:
+                conn.execute(
+                    update(t.drafts).where(t.drafts.c.id == draft_id).values(title=title, updated_at=now_text())
+                )
+        except IntegrityError as exc:
             raise StorageError(f"this workspace already has a draft named {title!r}") from exc
 
     def set_status(self, draft_id: int, status: DraftStatus | str) -> None:
@@ -423,32 +286,41 @@ class Storage:
             raise StorageError(f"unknown status {status!r} (known: {known})") from exc
         with self._write() as conn:
             conn.execute(
-                "UPDATE drafts SET status = ?, updated_at = ? WHERE id = ?", (status.value, now_text(), draft_id)
+                update(t.drafts).where(t.drafts.c.id == draft_id).values(status=status.value, updated_at=now_text())
             )
 
     def delete_draft(self, draft_id: int) -> None:
         with self._write() as conn:
-            conn.execute("DELETE FROM drafts WHERE id = ?", (draft_id,))
+            conn.execute(delete(t.drafts).where(t.drafts.c.id == draft_id))
 
     def save_version(self, draft_id: int, text: str, analysis: dict | None = None) -> Version:
-        """A numbered snapshot of the draft (and its analysis); also becomes the working text."""
+        """A numbered snapshot of the draft (and its analysis); also becomes the working text. The draft's row
+        is locked first, so two instances saving at once number their versions one after the other."""
         text = _text(text)
         now = now_text()
         with self._write() as conn:
-            if not conn.execute("SELECT 1 FROM drafts WHERE id = ?", (draft_id,)).fetchone():
+            locked = select(t.drafts.c.id).where(t.drafts.c.id == draft_id).with_for_update()
+            if conn.execute(locked).first() is None:
                 raise StorageError(f"no draft with id {draft_id}")
             number = conn.execute(
-                "SELECT COALESCE(MAX(number), 0) + 1 FROM versions WHERE draft_id = ?", (draft_id,)
-            ).fetchone()[0]
-            cur = conn.execute(
-                "INSERT INTO versions(draft_id, number, text, analysis, created_at) VALUES (?, ?, ?, ?, ?)",
-                (draft_id, number, text, json.dumps(analysis) if analysis is not None else None, now),
-            )
-            conn.execute("UPDATE drafts SET text = ?, updated_at = ? WHERE id = ?", (text, now, draft_id))
-        return Version(**self._one("versions", cur.lastrowid, "version"))
+                select(func.coalesce(func.max(t.versions.c.number), 0) + 1).where(t.versions.c.draft_id == draft_id)
+            ).scalar_one()
+            new_id = conn.execute(
+                insert(t.versions)
+                .values(
+                    draft_id=draft_id,
+                    number=number,
+                    text=text,
+                    analysis=json.dumps(analysis) if analysis is not None else None,
+                    created_at=now,
+                )
+                .returning(t.versions.c.id)
+            ).scalar_one()
+            conn.execute(update(t.drafts).where(t.drafts.c.id == draft_id).values(text=text, updated_at=now))
+        return Version(**self._one(t.versions, new_id, "version"))
 
     def versions(self, draft_id: int) -> list[Version]:
-        rows = self._rows("SELECT * FROM versions WHERE draft_id = ? ORDER BY number", draft_id)
+        rows = self.rows(select(t.versions).where(t.versions.c.draft_id == draft_id).order_by(t.versions.c.number))
         return [Version(**_decoded(r)) for r in rows]
 
     # Mentor comments ----------------------------------------------------------------------------------
@@ -461,18 +333,25 @@ class Storage:
             raise StorageError("the comment is empty")
         author = _title(author or "mentor", "author")
         with self._write() as conn:
-            if not conn.execute("SELECT 1 FROM drafts WHERE id = ?", (draft_id,)).fetchone():
+            if conn.execute(select(t.drafts.c.id).where(t.drafts.c.id == draft_id)).first() is None:
                 raise StorageError(f"no draft with id {draft_id}")
-            cur = conn.execute(
-                "INSERT INTO comments(draft_id, standard_id, author, author_id, text, created_at) "
-                "VALUES (?, ?, ?, ?, ?, ?)",
-                (draft_id, standard_id, author, author_id, _text(text), now_text()),
-            )
-        return Comment(**self._one("comments", cur.lastrowid, "comment"))
+            new_id = conn.execute(
+                insert(t.comments)
+                .values(
+                    draft_id=draft_id,
+                    standard_id=standard_id,
+                    author=author,
+                    author_id=author_id,
+                    text=_text(text),
+                    created_at=now_text(),
+                )
+                .returning(t.comments.c.id)
+            ).scalar_one()
+        return Comment(**self._one(t.comments, new_id, "comment"))
 
     def comments(self, draft_id: int) -> list[Comment]:
-        rows = self._rows("SELECT * FROM comments WHERE draft_id = ? ORDER BY id", draft_id)
-        return [Comment(**dict(r)) for r in rows]
+        rows = self.rows(select(t.comments).where(t.comments.c.draft_id == draft_id).order_by(t.comments.c.id))
+        return [Comment(**r) for r in rows]
 
     # Reviewer verdicts ---------------------------------------------------------------------------------
 
@@ -510,42 +389,39 @@ class Storage:
                 f"say why {standard_id} is {status} when the engine found it {engine}: a reason is needed to "
                 "override the engine"
             )
-        evidence = _quoted(evidence, checked.text, version)
+        values = {
+            "draft_id": draft_id,
+            "version": version,
+            "standard_id": standard_id,
+            "engine_status": engine,
+            "status": status,
+            "reason": _text(reason),
+            "evidence": _quoted(evidence, checked.text, version),
+            "reviewer": _title(reviewer or "reviewer", "reviewer"),
+            "reviewer_id": reviewer_id,
+            "created_at": now_text(),
+        }
         with self._write() as conn:
-            conn.execute(
-                "INSERT INTO verdicts(draft_id, version, standard_id, engine_status, status, reason, evidence, "
-                "reviewer, reviewer_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-                "ON CONFLICT(draft_id, version, standard_id) DO UPDATE SET engine_status = excluded.engine_status, "
-                "status = excluded.status, reason = excluded.reason, evidence = excluded.evidence, "
-                "reviewer = excluded.reviewer, reviewer_id = excluded.reviewer_id, created_at = excluded.created_at",
-                (
-                    draft_id,
-                    version,
-                    standard_id,
-                    engine,
-                    status,
-                    _text(reason),
-                    evidence,
-                    _title(reviewer or "reviewer", "reviewer"),
-                    reviewer_id,
-                    now_text(),
-                ),
-            )
+            conn.execute(self._upsert(t.verdicts, values, ["draft_id", "version", "standard_id"]))
         return next(v for v in self.verdicts(draft_id) if v.version == version and v.standard_id == standard_id)
 
     def clear_verdict(self, draft_id: int, version: int, standard_id: str) -> None:
         with self._write() as conn:
-            cur = conn.execute(
-                "DELETE FROM verdicts WHERE draft_id = ? AND version = ? AND standard_id = ?",
-                (draft_id, version, standard_id),
+            gone = conn.execute(
+                delete(t.verdicts).where(
+                    t.verdicts.c.draft_id == draft_id,
+                    t.verdicts.c.version == version,
+                    t.verdicts.c.standard_id == standard_id,
+                )
             )
-            if cur.rowcount == 0:
+            if gone.rowcount == 0:
                 raise StorageError(f"no verdict on {standard_id} of version {version}")
 
     def verdicts(self, draft_id: int) -> list[Verdict]:
         """Every verdict on the draft, oldest version first."""
-        rows = self._rows("SELECT * FROM verdicts WHERE draft_id = ? ORDER BY version, standard_id, id", draft_id)
-        return [Verdict(**dict(r)) for r in rows]
+        v = t.verdicts.c
+        rows = self.rows(select(t.verdicts).where(v.draft_id == draft_id).order_by(v.version, v.standard_id, v.id))
+        return [Verdict(**r) for r in rows]
 
     # Chat ---------------------------------------------------------------------------------------------
 
@@ -554,22 +430,31 @@ class Storage:
     ) -> Conversation:
         now = now_text()
         with self._write() as conn:
-            cur = conn.execute(
-                "INSERT INTO conversations(workspace_id, user_id, program, role, created_at, updated_at) "
-                "VALUES (?, ?, ?, ?, ?, ?)",
-                (workspace_id, user_id, program, role, now, now),
-            )
-        return self.conversation(cur.lastrowid)
+            new_id = conn.execute(
+                insert(t.conversations)
+                .values(
+                    workspace_id=workspace_id,
+                    user_id=user_id,
+                    program=program,
+                    role=role,
+                    created_at=now,
+                    updated_at=now,
+                )
+                .returning(t.conversations.c.id)
+            ).scalar_one()
+        return self.conversation(new_id)
 
     def conversation(self, conversation_id: int) -> Conversation:
-        return Conversation(**self._one("conversations", conversation_id, "conversation"))
+        return Conversation(**self._one(t.conversations, conversation_id, "conversation"))
 
     def conversations(self, workspace_id: int, user_id: int | None = None) -> list[Conversation]:
         """A workspace's conversations; with ``user_id``, only that user's (None: those of personal mode)."""
-        rows = self._rows(
-            "SELECT * FROM conversations WHERE workspace_id = ? AND user_id IS ? ORDER BY updated_at DESC, id DESC",
-            workspace_id,
-            user_id,
+        c = t.conversations.c
+        owner = c.user_id.is_(None) if user_id is None else c.user_id == user_id
+        rows = self.rows(
+            select(t.conversations)
+            .where(c.workspace_id == workspace_id, owner)
+            .order_by(c.updated_at.desc(), c.id.desc())
         )
         return [Conversation(**_decoded(r)) for r in rows]
 
@@ -579,51 +464,66 @@ class Storage:
         current = self.conversation(conversation_id)
         with self._write() as conn:
             conn.execute(
-                "UPDATE conversations SET program = ?, role = ?, facts = ?, updated_at = ? WHERE id = ?",
-                (
-                    program or current.program,
-                    role or current.role,
-                    json.dumps(facts if facts is not None else current.facts),
-                    now_text(),
-                    conversation_id,
-                ),
+                update(t.conversations)
+                .where(t.conversations.c.id == conversation_id)
+                .values(
+                    program=program or current.program,
+                    role=role or current.role,
+                    facts=json.dumps(facts if facts is not None else current.facts),
+                    updated_at=now_text(),
+                )
             )
 
     def add_message(self, conversation_id: int, speaker: str, text: str, meta: dict | None = None) -> Message:
         now = now_text()
+        c = t.conversations.c
         with self._write() as conn:
-            if not conn.execute("SELECT 1 FROM conversations WHERE id = ?", (conversation_id,)).fetchone():
+            if conn.execute(select(c.id).where(c.id == conversation_id)).first() is None:
                 raise StorageError(f"no conversation with id {conversation_id}")
-            cur = conn.execute(
-                "INSERT INTO messages(conversation_id, speaker, text, meta, created_at) VALUES (?, ?, ?, ?, ?)",
-                (conversation_id, speaker, _text(text), json.dumps(meta or {}), now),
-            )
+            new_id = conn.execute(
+                insert(t.messages)
+                .values(
+                    conversation_id=conversation_id,
+                    speaker=speaker,
+                    text=_text(text),
+                    meta=json.dumps(meta or {}),
+                    created_at=now,
+                )
+                .returning(t.messages.c.id)
+            ).scalar_one()
             if speaker == "user":
                 conn.execute(
-                    "UPDATE conversations SET title = CASE WHEN title = '' THEN ? ELSE title END, updated_at = ? "
-                    "WHERE id = ?",
-                    (text.strip()[:80], now, conversation_id),
+                    update(t.conversations)
+                    .where(c.id == conversation_id, c.title == "")
+                    .values(title=text.strip()[:80])
                 )
-        return Message(**self._one("messages", cur.lastrowid, "message"))
+                conn.execute(update(t.conversations).where(c.id == conversation_id).values(updated_at=now))
+        return Message(**self._one(t.messages, new_id, "message"))
 
     def messages(self, conversation_id: int) -> list[Message]:
-        rows = self._rows("SELECT * FROM messages WHERE conversation_id = ? ORDER BY id", conversation_id)
+        m = t.messages.c
+        rows = self.rows(select(t.messages).where(m.conversation_id == conversation_id).order_by(m.id))
         return [Message(**_decoded(r)) for r in rows]
+
+    def message_conversation(self, message_id: int) -> int | None:
+        return self.scalar(select(t.messages.c.conversation_id).where(t.messages.c.id == message_id))
 
     def set_feedback(self, message_id: int, helpful: bool | None) -> None:
         value = None if helpful is None else int(bool(helpful))
+        m = t.messages.c
         with self._write() as conn:
-            cur = conn.execute(
-                "UPDATE messages SET feedback = ? WHERE id = ? AND speaker = 'assistant'", (value, message_id)
+            changed = conn.execute(
+                update(t.messages).where(and_(m.id == message_id, m.speaker == "assistant")).values(feedback=value)
             )
-            if cur.rowcount == 0:
+            if changed.rowcount == 0:
                 raise StorageError(f"no assistant message with id {message_id}")
 
     # CPT attestation tracker --------------------------------------------------------------------------
 
     def attestations(self, workspace_id: int) -> list[Attestation]:
-        rows = self._rows("SELECT * FROM attestations WHERE workspace_id = ? ORDER BY project, id", workspace_id)
-        return [Attestation(**dict(r)) for r in rows]
+        a = t.attestations.c
+        rows = self.rows(select(t.attestations).where(a.workspace_id == workspace_id).order_by(a.project, a.id))
+        return [Attestation(**r) for r in rows]
 
     def replace_attestations(self, workspace_id: int, entries: list[dict]) -> list[Attestation]:
         """The tracker is edited as a table: the whole table is saved at once, or nothing is."""
@@ -641,12 +541,34 @@ class Storage:
                 known = ", ".join(s.value for s in AttestationState)
                 raise StorageError(f"attestation row {n}: unknown state {entry.get('state')!r} ({known})") from exc
             relation = str(entry.get("relation") or "client").strip().lower().replace(" ", "_")
-            clean.append((workspace_id, project[:MAX_TITLE], name[:MAX_TITLE], relation[:50], state.value, now_text()))
-        with self._write() as conn:
-            conn.execute("DELETE FROM attestations WHERE workspace_id = ?", (workspace_id,))
-            conn.executemany(
-                "INSERT INTO attestations(workspace_id, project, name, relation, state, updated_at) "
-                "VALUES (?, ?, ?, ?, ?, ?)",
-                clean,
+            clean.append(
+                {
+                    "workspace_id": workspace_id,
+                    "project": project[:MAX_TITLE],
+                    "name": name[:MAX_TITLE],
+                    "relation": relation[:50],
+                    "state": state.value,
+                    "updated_at": now_text(),
+                }
             )
+        with self._write() as conn:
+            conn.execute(delete(t.attestations).where(t.attestations.c.workspace_id == workspace_id))
+            if clean:
+                conn.execute(insert(t.attestations), clean)
         return self.attestations(workspace_id)
+
+
+def _reason(exc: DBAPIError) -> str:
+    return str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
+
+
+def _unreachable(exc: DBAPIError) -> bool:
+    """A connection that failed or was lost, or a SQLite file locked for longer than the busy timeout."""
+    message = str(exc.orig).lower()
+    return any(
+        words in message
+        for words in (
+            "connection", "server closed", "terminating", "database is locked", "could not connect",
+            "the database system is", "shutting down", "timeout",
+        )
+    )  # fmt: skip

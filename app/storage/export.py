@@ -34,10 +34,7 @@ def workspace_data(storage: Storage, workspace: Workspace) -> dict:
                 "messages": [m.model_dump(mode="json") for m in storage.messages(conversation.id)],
             }
         )
-    settings = {
-        r["key"]: json.loads(r["value"])
-        for r in storage.query("SELECT key, value FROM settings WHERE workspace_id = ?", workspace.id)
-    }
+    settings = storage.settings(workspace.id)
     return {
         "format": FORMAT,
         "exported_at": now_text(),

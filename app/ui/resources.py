@@ -19,11 +19,11 @@ def settings() -> Settings:
 def _storage(path: str):
     from app.storage import Storage
 
-    return Storage(Path(path))
+    return Storage(path)
 
 
 def storage():
-    return _storage(str(settings().database_path))
+    return _storage(settings().database)
 
 
 @st.cache_resource(show_spinner="Loading the knowledge base…")

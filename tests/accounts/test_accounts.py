@@ -7,6 +7,7 @@ import logging
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import text
 
 from app.accounts import AccountError, AccountRole, Accounts, Principal, SignInError
 from app.config import Settings
@@ -52,8 +53,8 @@ def test_password_is_stored_only_as_an_argon2id_hash_and_never_logged(accounts, 
     with pytest.raises(SignInError):
         accounts.sign_in("sam", PASSWORD + "x")
     accounts.reset_password(OPERATOR, "sam", "another-long-password-9")
-    [stored] = accounts.storage.query("SELECT password_hash FROM users WHERE username = 'sam'")
-    assert stored[0].startswith("$argon2id$")
+    stored = accounts.storage.scalar(text("SELECT password_hash FROM users WHERE username = 'sam'"))
+    assert stored.startswith("$argon2id$")
     files = [settings.database_path, settings.database_path.with_name("certprep.sqlite3-wal")]
     raw = b"".join(f.read_bytes() for f in files if f.exists())
     for secret in (PASSWORD, "another-long-password-9", token):

@@ -1,4 +1,5 @@
-"""The database keeps what users save: across restarts, under concurrent writers, and through a kill."""
+"""The database keeps what users save: across restarts, under concurrent writers, and through a kill. Every
+test runs on a SQLite file and on a real PostgreSQL server (the ``database`` fixture)."""
 
 from __future__ import annotations
 
@@ -13,14 +14,15 @@ import pytest
 
 from app.config import REPO_ROOT
 from app.storage import AttestationState, DraftStatus, Storage, StorageError
+from app.storage.engine import dispose_all
 
 
 @pytest.fixture
-def db(tmp_path) -> Storage:
-    return Storage(tmp_path / "certprep.sqlite3")
+def db(database) -> Storage:
+    return Storage(database)
 
 
-def test_saved_work_survives_a_restart(tmp_path, db):
+def test_saved_work_survives_a_restart(database, db):
     ws = db.create_workspace("Sam Rivera", "cpt")
     draft = db.create_draft(ws.id, "Food waste")
     db.save_text(draft.id, "First words.")
@@ -32,7 +34,8 @@ def test_saved_work_survives_a_restart(tmp_path, db):
     answer = db.add_message(conv.id, "assistant", "It expects causes.", {"chunk_ids": ["cpt/standard/S6"]})
     db.set_feedback(answer.id, helpful=True)
 
-    reopened = Storage(tmp_path / "certprep.sqlite3")
+    dispose_all()  # a new process would start with no pooled connection
+    reopened = Storage(database)
     [saved] = reopened.drafts(ws.id)
     assert saved.text == "Version one, edited after the check."
     [version] = reopened.versions(draft.id)
@@ -43,8 +46,9 @@ def test_saved_work_survives_a_restart(tmp_path, db):
     assert messages[1].feedback == 1 and messages[1].meta["chunk_ids"] == ["cpt/standard/S6"]
     assert reopened.conversation(conv.id).title == "What does standard 6 expect?"
     assert reopened.integrity_check() == "ok"
-    with sqlite3.connect(tmp_path / "certprep.sqlite3") as conn:
-        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    if reopened.dialect == "sqlite":
+        with sqlite3.connect(database) as conn:
+            assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 
 def test_versions_are_numbered_per_draft(db):
@@ -134,9 +138,8 @@ def test_concurrent_writers_lose_nothing(db):
 
 _WRITER = """
 import sys
-from pathlib import Path
 from app.storage import Storage
-db = Storage(Path(sys.argv[1]))
+db = Storage(sys.argv[1])
 ws = db.create_workspace("W", "cpt")
 draft = db.create_draft(ws.id, "D")
 n = 0
@@ -147,8 +150,8 @@ while True:
 """
 
 
-def test_a_killed_writer_loses_no_acknowledged_save(tmp_path):
-    path = tmp_path / "certprep.sqlite3"
+def test_a_killed_writer_loses_no_acknowledged_save(database):
+    path = database
     proc = subprocess.Popen(
         [sys.executable, "-c", _WRITER, str(path)], cwd=REPO_ROOT, stdout=subprocess.PIPE, text=True
     )
