@@ -163,3 +163,40 @@ def database(request, tmp_path) -> str:
     if request.param == "sqlite":
         return str(tmp_path / "certprep.sqlite3")
     return request.getfixturevalue("postgres_server").new_database()
+
+
+class ChromaServer:
+    """A real `chroma run` on 127.0.0.1 that a test can stop and start again on the same port and data."""
+
+    def __init__(self, path: Path):
+        import sys
+
+        self.command = shutil.which("chroma") or str(Path(sys.executable).parent / "chroma")
+        self.path, self.port, self.process = path, free_port(), None
+        self.url = f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        import subprocess
+
+        self.process = subprocess.Popen(
+            [self.command, "run", "--path", str(self.path), "--host", "127.0.0.1", "--port", str(self.port)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            env={"ANONYMIZED_TELEMETRY": "False", "PATH": "/usr/bin:/bin"},
+        )
+        wait_for_http(f"{self.url}/api/v2/heartbeat", self.process, "chroma server", timeout=60)
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            self.process.wait(timeout=10)
+            self.process = None
+
+
+@pytest.fixture
+def chroma_server(tmp_path):
+    """A Chroma server for this test; its URL."""
+    server = ChromaServer(tmp_path / "chroma-server-data")
+    server.start()
+    yield server.url
+    server.stop()

@@ -8,11 +8,13 @@ reloads them only when the index's fingerprint changes.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
 import shutil
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -22,7 +24,7 @@ from pydantic import BaseModel
 from app.config import ChromaMode, Settings
 from app.embeddings import Embedder, get_embedder
 from app.index.ingest import index_exists, index_is_current, ingest
-from app.index.store import close_client, forget_local_stores, make_client, open_collection
+from app.index.store import StoreUnavailableError, close_client, forget_local_stores, make_client, open_collection
 from app.retrieval.lexical import LexicalIndex, fingerprint, lexical_index
 
 Mode = Literal["hybrid", "dense", "bm25"]
@@ -106,6 +108,20 @@ class KnowledgeRetriever:
         self.notices.append(notice)
         self._open()
 
+    @contextlib.contextmanager
+    def _reachable(self) -> Iterator[None]:
+        """A Chroma server that went away after the index was opened is the index being unavailable, said so
+        plainly; rules, eligibility checks and saved work do not depend on it."""
+        try:
+            yield
+        except Exception as exc:
+            if self.settings.chroma_mode is ChromaMode.embedded:
+                raise
+            raise StoreUnavailableError(
+                f"the knowledge index is unavailable: cannot reach the Chroma server at {self.settings.chroma_url} "
+                f"({type(exc).__name__}). Eligibility checks and saved work are not affected; try again shortly."
+            ) from exc
+
     def _load_table(self) -> _Table:
         stored = self.collection.get(include=["documents", "metadatas"])
         ids, texts = list(stored["ids"]), list(stored["documents"] or [])
@@ -184,12 +200,13 @@ class KnowledgeRetriever:
         cosine: dict[str, float] = {}
         if mode in {"hybrid", "dense"}:
             n = min(candidates, int(mask.sum()))
-            result = self.collection.query(
-                query_embeddings=[query_vector.tolist()],
-                n_results=n,
-                where=where_clause(program, kinds),
-                include=["distances"],
-            )
+            with self._reachable():
+                result = self.collection.query(
+                    query_embeddings=[query_vector.tolist()],
+                    n_results=n,
+                    where=where_clause(program, kinds),
+                    include=["distances"],
+                )
             for rank, (chunk_id, dist) in enumerate(zip(result["ids"][0], result["distances"][0], strict=True)):
                 dense_rank[chunk_id] = rank
                 cosine[chunk_id] = 1.0 - float(dist)
@@ -210,7 +227,8 @@ class KnowledgeRetriever:
 
         missing = [cid for cid in ranked if cid not in cosine]
         if missing:
-            got = self.collection.get(ids=missing, include=["embeddings"])
+            with self._reachable():
+                got = self.collection.get(ids=missing, include=["embeddings"])
             for chunk_id, vector in zip(got["ids"], got["embeddings"], strict=True):
                 cosine[chunk_id] = float(np.dot(query_vector, np.asarray(vector, dtype=np.float32)))
 

@@ -119,14 +119,18 @@ class Storage:
         except DBAPIError as exc:
             if exc.connection_invalidated or _unreachable(exc):
                 raise StorageUnavailable(
-                    f"the database cannot be reached ({_reason(exc)}); nothing was saved by this step: try again"
+                    f"the database cannot be reached ({_reason(exc)}): try again in a moment"
                 ) from exc
             raise
 
     @contextmanager
     def _write(self) -> Iterator[Connection]:
-        with self._guard(), self._writer.begin() as conn:
-            yield conn
+        """One transaction: all of it is written, or (on any error, a lost server included) none of it."""
+        try:
+            with self._guard(), self._writer.begin() as conn:
+                yield conn
+        except StorageUnavailable as exc:
+            raise StorageUnavailable(f"{exc}; this change was not saved") from exc.__cause__
 
     def transaction(self) -> Any:
         """One write transaction, for the account store and audit log that share this database."""
@@ -317,7 +321,8 @@ class Storage:
                 .returning(t.versions.c.id)
             ).scalar_one()
             conn.execute(update(t.drafts).where(t.drafts.c.id == draft_id).values(text=text, updated_at=now))
-        return Version(**self._one(t.versions, new_id, "version"))
+        # made from what was written, not read back: once committed, the save is acknowledged whatever follows
+        return Version(id=new_id, draft_id=draft_id, number=number, text=text, analysis=analysis, created_at=now)
 
     def versions(self, draft_id: int) -> list[Version]:
         rows = self.rows(select(t.versions).where(t.versions.c.draft_id == draft_id).order_by(t.versions.c.number))

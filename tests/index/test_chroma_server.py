@@ -2,38 +2,15 @@
 
 from __future__ import annotations
 
-import shutil
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
 
 from app.config import Settings
 from app.index.ingest import ingest
 from app.index.store import StoreUnavailableError, make_client
 from app.retrieval.service import search
-from tests.conftest import free_port, wait_for_http
+from tests.conftest import free_port
 
 pytestmark = [pytest.mark.slow, pytest.mark.server]
-
-CHROMA = shutil.which("chroma") or str(Path(sys.executable).parent / "chroma")
-
-
-@pytest.fixture
-def chroma_server(tmp_path):
-    port = free_port()
-    proc = subprocess.Popen(
-        [CHROMA, "run", "--path", str(tmp_path / "server-data"), "--host", "127.0.0.1", "--port", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        env={"ANONYMIZED_TELEMETRY": "False", "PATH": "/usr/bin:/bin"},
-    )
-    url = f"http://127.0.0.1:{port}"
-    wait_for_http(f"{url}/api/v2/heartbeat", proc, "chroma server", timeout=60)
-    yield url
-    proc.terminate()
-    proc.wait(timeout=10)
 
 
 def test_server_mode_ingests_and_answers(chroma_server, tmp_path, fixture_knowledge, embedder):

@@ -8,6 +8,7 @@ from urllib.parse import urlencode
 import streamlit as st
 
 from app.chat.models import Session
+from app.index.store import StoreUnavailableError
 from app.knowledge.locate import source_names
 from app.storage import Conversation, Message
 from app.ui import resources
@@ -167,7 +168,7 @@ def page() -> None:
     if question and question.strip():
         try:
             _answer(ctx, conversation, question)
-        except ValueError as exc:
+        except (ValueError, StoreUnavailableError) as exc:  # a bad question, or the index server is down
             st.error(str(exc))
 
 
