@@ -9,9 +9,11 @@ import time
 import pytest
 
 from app.config import REPO_ROOT, Settings
+from app.documents import read_document
 from app.eligibility.check import check_application
 from app.index.ingest import ingest
 from app.index.store import StoreUnavailableError
+from app.mapping.service import analyze_documents
 from app.retrieval.service import search
 from app.storage import Storage, StorageUnavailable
 from app.storage.engine import dispose_all
@@ -115,3 +117,6 @@ def test_chroma_server_down_retrieval_says_so_while_rules_and_storage_go_on(tmp_
     rules = Settings(data_dir=tmp_path / "data", chroma_mode="server", chroma_url=server.url)
     result = check_application(rules, REPO_ROOT / "examples/cpo/application.yaml").public()
     assert result["program"] == "cpo" and result["hours"]["total_counted"] == 1355
+    narrative = read_document(REPO_ROOT / "examples/cpt/projects/food-waste.md", rules.max_upload_bytes)
+    [project] = analyze_documents(rules, "cpt", [narrative]).projects  # the mapping needs no index
+    assert {s.id: s.status for s in project.standards}["S6"] == "demonstrated"
