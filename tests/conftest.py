@@ -151,10 +151,13 @@ def postgres_server(tmp_path_factory):
 
     if binaries() is None:
         pytest.skip("PostgreSQL is not installed: `make test` installs Debian's postgresql package")
-    server = PostgresServer(tmp_path_factory.mktemp("postgres"))
+    server = PostgresServer(tmp_path_factory.mktemp("postgres"), durable=False)
     server.start()
     yield server
-    server.stop()
+    from app.storage.engine import dispose_all
+
+    dispose_all()
+    server.stop("immediate")
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

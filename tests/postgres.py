@@ -29,7 +29,8 @@ def _as_postgres(args: list[str]) -> list[str]:
 
 
 class PostgresServer:
-    def __init__(self, root: Path):
+    def __init__(self, root: Path, durable: bool = True):
+        self.durable = durable  # fsync on; off for a throw-away server no test crashes
         self.bin = binaries()
         if self.bin is None:
             raise FileNotFoundError("PostgreSQL is not installed (make test installs Debian's postgresql package)")
@@ -71,7 +72,7 @@ class PostgresServer:
             str(self.root),
         ]
         self.process = subprocess.Popen(
-            _as_postgres([*args, "-c", "fsync=on", "-c", "max_connections=200"]),
+            _as_postgres([*args, "-c", f"fsync={'on' if self.durable else 'off'}", "-c", "max_connections=200"]),
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
@@ -87,15 +88,20 @@ class PostgresServer:
             time.sleep(0.2)
         raise RuntimeError("the PostgreSQL server did not start within 60 s")
 
-    def stop(self, fast: bool = True) -> None:
-        """Stop the server as an operator would (``fast`` ends open sessions at once)."""
+    def stop(self, mode: str = "fast") -> None:
+        """Stop the server as an operator would: ``fast`` ends open sessions at once and writes a checkpoint;
+        ``immediate`` just ends (for a throw-away server at the end of the run)."""
         if self.process is None:
             return
         subprocess.run(
-            _as_postgres([str(self.bin / "pg_ctl"), "-D", str(self.data), "stop", "-m", "fast" if fast else "smart"]),
+            _as_postgres([str(self.bin / "pg_ctl"), "-D", str(self.data), "stop", "-m", mode, "-t", "120"]),
             capture_output=True,
         )
-        self.process.wait(timeout=60)
+        try:
+            self.process.wait(timeout=120)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(timeout=30)
         self.process = None
 
     def new_database(self) -> str:
