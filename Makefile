@@ -7,8 +7,9 @@ STAMP  := $(VENV)/.certprep-installed
 LLM_STAMP := $(VENV)/.certprep-llm-installed
 HOST   ?= 127.0.0.1
 PORT   ?= 8501
+API_PORT ?= 8600
 
-.PHONY: setup setup-llm setup-browser setup-oidc setup-postgres run test lint format bench ingest clean
+.PHONY: setup setup-llm setup-browser setup-oidc setup-postgres run api test lint format bench bench-load ingest clean
 
 setup: $(STAMP)
 
@@ -62,6 +63,10 @@ $(OIDC)/node_modules/.package-lock.json: $(OIDC)/package-lock.json
 run: setup
 	$(VENV)/bin/certprep serve --host $(HOST) --port $(PORT)
 
+# The HTTP API (FastAPI on uvicorn; OpenAPI at /docs). Personal mode serves 127.0.0.1 only.
+api: setup
+	$(VENV)/bin/certprep api --host $(HOST) --port $(API_PORT)
+
 test: setup-llm setup-browser setup-oidc setup-postgres
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
@@ -82,6 +87,10 @@ ingest: setup
 # Speed and footprint figures (printed, and written to evaluation/results/bench.json). Not part of make test.
 bench: setup
 	$(PY) -m evaluation.bench
+
+# The HTTP API under load: Locust, 32 clients, 60 s; writes evaluation/results/load.json. Not part of make test.
+bench-load: setup
+	$(PY) -m evaluation.load
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

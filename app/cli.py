@@ -89,16 +89,7 @@ def programs(
         kbs = load_knowledge(_settings().knowledge_dir)
     except KnowledgeError as exc:
         _fail(f"the knowledge base is invalid; run `certprep knowledge validate`:\n{exc}")
-    data = [
-        {
-            "id": kb.program.id,
-            "name": kb.program.name,
-            "short_name": kb.program.short_name,
-            "body": kb.program.body,
-            "standards": [{"id": s.id, "title": s.title} for s in kb.standards],
-        }
-        for kb in kbs.values()
-    ]
+    data = [kb.summary() for kb in kbs.values()]
     if as_json:
         typer.echo(json.dumps(data, indent=2, ensure_ascii=False))
         return
@@ -189,8 +180,7 @@ def ask_cmd(
             session = assistant.new_session(program or settings.default_program, role)
             reply = assistant.respond(q, session)
             if batch is not None or as_json:
-                data = {"question": q, **reply.public()}
-                data["program"] = reply.program if (program or reply.program != settings.default_program) else program
+                data = reply.asked(q, program, settings.default_program)
                 typer.echo(json.dumps(data, ensure_ascii=False, indent=None if batch else 2))
                 continue
             _print_reply(reply)
@@ -303,6 +293,24 @@ def _read_questions(path: Path) -> list[str]:
     return questions
 
 
+def _may_serve(settings, host: str) -> None:
+    """Personal mode (no sign-in) serves only this computer; organization mode needs an administrator."""
+    from app.config import AccessMode
+
+    if settings.mode is AccessMode.personal and not _loopback(host):
+        _fail(
+            f"{host} is reachable from other computers and accounts are off: set CERTPREP_MODE=organization "
+            "and add an administrator (`certprep users add NAME --role admin`), or serve on 127.0.0.1"
+        )
+    if settings.mode is AccessMode.organization:
+        from app.accounts import AccountRole, Accounts
+        from app.storage import Storage
+
+        accounts = Accounts(Storage(settings.database), settings)
+        if not accounts.count(AccountRole.admin) and not settings.sso_provider:
+            _fail("organization mode needs an administrator: `certprep users add NAME --role admin` first")
+
+
 @app.command("serve")
 def serve_cmd(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
@@ -315,21 +323,8 @@ def serve_cmd(
     import os
     from pathlib import Path
 
-    from app.config import AccessMode
-
     settings = _settings()
-    if settings.mode is AccessMode.personal and not _loopback(host):
-        _fail(
-            f"{host} is reachable from other computers and accounts are off: set CERTPREP_MODE=organization "
-            "and add an administrator (`certprep users add NAME --role admin`), or serve on 127.0.0.1"
-        )
-    if settings.mode is AccessMode.organization:
-        from app.accounts import AccountRole, Accounts
-        from app.storage import Storage
-
-        accounts = Accounts(Storage(settings.database_path), settings)
-        if not accounts.count(AccountRole.admin) and not settings.sso_provider:
-            _fail("organization mode needs an administrator: `certprep users add NAME --role admin` first")
+    _may_serve(settings, host)
     if not skip_ingest:
         ingest_cmd(rebuild=False, if_missing=True)
     script = Path(__file__).with_name("server.py")  # the pages, plus /ready and the warm-up at start
@@ -352,6 +347,50 @@ def _loopback(host: str) -> bool:
         return ipaddress.ip_address(host.strip("[]")).is_loopback
     except ValueError:
         return False
+
+
+@app.command("api")
+def api_cmd(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")] = 8600,
+    workers: Annotated[
+        int, typer.Option(min=1, max=64, help="Server processes; each loads the model and index once.")
+    ] = 1,
+    skip_ingest: Annotated[bool, typer.Option("--skip-ingest", help="Do not build a missing index first.")] = False,
+    access_log: Annotated[
+        bool, typer.Option("--access-log/--no-access-log", help="Log each request's method, path and status.")
+    ] = True,
+) -> None:
+    """Start the HTTP API (FastAPI on uvicorn; OpenAPI at /docs); builds the index first if it is missing.
+
+    Organization mode: every endpoint but /health and /ready needs a token from POST /v1/token. Personal mode
+    (no accounts) serves only this computer: on any other address it refuses to start."""
+    settings = _settings()
+    _may_serve(settings, host)
+    if not skip_ingest:
+        from app.config import ChromaMode
+        from app.index.store import StoreUnavailableError, close_client, make_client
+
+        try:
+            if settings.chroma_mode is ChromaMode.server:
+                close_client(make_client(settings))
+        except StoreUnavailableError as exc:  # the rules, checks and analyses do not need the index
+            typer.echo(f"note: {exc} Starting anyway: questions get 503 until it can be reached.", err=True)
+        else:
+            ingest_cmd(rebuild=False, if_missing=True)
+    import uvicorn
+
+    typer.echo(f"certprep API is starting on http://{host}:{port} (OpenAPI: /docs, {workers} worker(s))")
+    uvicorn.run(
+        "app.api.app:from_environment",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level=settings.log_level.lower(),
+        access_log=access_log,
+        server_header=False,
+    )
 
 
 @app.command("analyze")
@@ -473,7 +512,7 @@ def recert_cmd(
         rows = read_credit_log(points_log, kb)
         result = check_recert(kb, anniversary_day, rows, today_day)
     if as_json:
-        typer.echo(json.dumps(result.model_dump(mode="json") | {"met": result.met}, indent=2, ensure_ascii=False))
+        typer.echo(json.dumps(result.public(), indent=2, ensure_ascii=False))
     else:
         render_recert(result)
 

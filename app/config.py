@@ -150,6 +150,23 @@ class Settings(BaseSettings):
     max_upload_bytes: int = Field(
         default=2 * 1024 * 1024, ge=1024, description="Largest narrative or upload accepted, in bytes."
     )
+    api_max_body_bytes: int | None = Field(
+        default=None,
+        ge=1024,
+        description="HTTP API: largest request body accepted (413 above it). Default: twice max_upload_bytes, "
+        "room for one narrative at the upload limit once escaped as JSON.",
+    )
+    api_analyze_concurrency: int = Field(
+        default=1,
+        ge=1,
+        description="HTTP API: narrative analyses run at once per server process; the others wait their turn, "
+        "so that questions still find a free core.",
+    )
+    api_signin_concurrency: int = Field(
+        default=2,
+        ge=1,
+        description="HTTP API: password checks at once per process (each Argon2 check takes 64 MB for a moment).",
+    )
     log_level: str = Field(default="WARNING", description="Python logging level.")
     mode: AccessMode = Field(
         default=AccessMode.personal,
@@ -230,6 +247,10 @@ class Settings(BaseSettings):
     @property
     def database_path(self) -> Path:
         return self.data_dir / "certprep.sqlite3"
+
+    @property
+    def api_body_limit(self) -> int:
+        return self.api_max_body_bytes or 2 * self.max_upload_bytes
 
     @property
     def database(self) -> str:

@@ -13,6 +13,7 @@ from app.config import REPO_ROOT
 
 NOT_IMPORTED = {
     "authlib": "Streamlit's st.login (single sign-on) needs it and imports it itself",
+    "python-multipart": "Starlette parses the form of POST /v1/token with it",
     "psycopg": "SQLAlchemy's postgresql+psycopg dialect imports it when CERTPREP_DATABASE_URL names PostgreSQL",
     "onnx": "torch.onnx.export and ONNX Runtime's optimiser and quantiser write graphs with it (app/inference)",
 }

@@ -97,3 +97,11 @@ class Reply(BaseModel):
             "notices": self.notices,
             "used_llm": self.used_llm,
         }
+
+    def asked(self, question: str, program: str | None, default_program: str) -> dict:
+        """What `certprep ask --json` prints and the HTTP API's ask returns. ``program`` is the one asked
+        for (None: the default); the answer's program is named when it was asked for or the question moved
+        away from the default."""
+        data = {"question": question, **self.public()}
+        data["program"] = self.program if (program or self.program != default_program) else program
+        return data

@@ -159,6 +159,14 @@ def load_application(path: Path) -> ApplicationFile:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
         raise ApplicationError([f"{name}: not UTF-8 text"]) from None
+    return parse_application(text, name)
+
+
+def parse_application(text: str, name: str = "application") -> ApplicationFile:
+    """An application's YAML (or JSON) text, as `load_application` reads a file: also for text that never was
+    one (the HTTP API). ``name`` labels the problems."""
+    if len(text.encode("utf-8")) > MAX_APPLICATION_BYTES:
+        raise ApplicationError([f"{name}: too large for an application file (over 1 MB)"])
     try:
         node = yaml.compose(text, Loader=_Loader)
         data = yaml.load(text, Loader=_Loader)  # a SafeLoader subclass: no arbitrary objects
@@ -166,6 +174,11 @@ def load_application(path: Path) -> ApplicationFile:
         mark = getattr(exc, "problem_mark", None)
         where = f"{name}:{mark.line + 1}" if mark else name
         raise ApplicationError([f"{where}: invalid YAML: {getattr(exc, 'problem', None) or exc}"]) from None
+    return validate_application(data, name, node)
+
+
+def validate_application(data: Any, name: str = "application", node: yaml.Node | None = None) -> ApplicationFile:
+    """Parsed fields (from YAML, whose ``node`` gives the line numbers, or JSON) as an application."""
     if not isinstance(data, dict):
         raise ApplicationError([f"{name}: expected a mapping of fields (program, applicant, applied_on, …)"])
     try:

@@ -7,16 +7,17 @@ thresholds and in which words, is the program's data.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 from pydantic import BaseModel, Field
 
 from app.config import Settings
-from app.documents import DocumentError, read_document
+from app.documents import Document, DocumentError, read_bytes, read_document
 from app.eligibility.application import ApplicationError, ApplicationFile, load_application, resolve
 from app.eligibility.evaluators import Run, evaluate
 from app.eligibility.facts import ApplicantFacts, AttestationFact, ProjectFact, RoleSpan
-from app.eligibility.hours_log import HoursLogError, read_hours_log
+from app.eligibility.hours_log import HoursLogError, LogRow, parse_hours_log, read_hours_log
 from app.eligibility.models import HoursSummary, Requirement
 from app.knowledge.checks import CheckSpec
 from app.knowledge.loader import load_knowledge
@@ -127,6 +128,56 @@ def facts_from_file(settings: Settings, kb: KnowledgeBase, path: Path, applicati
             problems.append(f"{path}: projects[{index}].narrative: {exc}")
     if problems:
         raise ApplicationError(problems)
+    return applicant_facts(settings, kb, application, rows, documents)
+
+
+def facts_from_texts(
+    settings: Settings, kb: KnowledgeBase, application: ApplicationFile, files: Mapping[str, str], name: str
+) -> ApplicantFacts:
+    """The same facts when the files the application names came with it as texts, by the names it gives
+    them (the HTTP API): nothing is read from or written to disk, so an application cannot name a file on
+    the server."""
+    problems: list[str] = []
+    reads = kb.checks.reads() if kb.checks else set()
+
+    def text_of(field: str, relative: str) -> str | None:
+        text = files.get(relative)
+        if text is None:
+            text = files.get(Path(relative).name)
+        if text is None:
+            problems.append(f"{name}: {field}: {relative!r} was not sent with the application")
+        return text
+
+    rows = None
+    if application.hours_log and "paid_hours" in reads:
+        text = text_of("hours_log", application.hours_log)
+        if text is not None:
+            try:
+                rows = parse_hours_log(text.removeprefix("\ufeff"), Path(application.hours_log).name)
+            except HoursLogError as exc:
+                problems.extend(exc.problems)
+    documents = []
+    for index, project in enumerate(application.projects if "projects" in reads else []):
+        text = text_of(f"projects[{index}].narrative", project.narrative)
+        if text is None:
+            continue
+        try:
+            documents.append(read_bytes(text.encode("utf-8"), project.narrative, settings.max_upload_bytes))
+        except DocumentError as exc:
+            problems.append(f"{name}: projects[{index}].narrative: {exc}")
+    if problems:
+        raise ApplicationError(problems)
+    return applicant_facts(settings, kb, application, rows, documents)
+
+
+def applicant_facts(
+    settings: Settings,
+    kb: KnowledgeBase,
+    application: ApplicationFile,
+    rows: list[LogRow] | None,
+    documents: list[Document],
+) -> ApplicantFacts:
+    """The facts the checks read, the narratives analysed against the program's standards."""
     analysis = None
     if documents and kb.standards:
         from app.mapping.service import analyze_documents
@@ -177,10 +228,26 @@ def _unused(kb: KnowledgeBase, application: ApplicationFile) -> list[str]:
 
 def check_application(settings: Settings, path: Path) -> ApplicationCheck:
     application = load_application(path)
+    kb = _checkable(settings, application, str(path))
+    return _checked(kb, application, facts_from_file(settings, kb, path, application))
+
+
+def check_application_texts(
+    settings: Settings, application: ApplicationFile, files: Mapping[str, str], name: str = "application"
+) -> ApplicationCheck:
+    """`check_application` for an application already parsed, with the texts of the files it names."""
+    kb = _checkable(settings, application, name)
+    return _checked(kb, application, facts_from_texts(settings, kb, application, files, name))
+
+
+def _checkable(settings: Settings, application: ApplicationFile, name: str) -> KnowledgeBase:
     kb = _program(settings, application.program)
     if not has_checks(kb):
-        raise NoChecksError([f"{path}: program {application.program!r} has no eligibility rules in certprep yet"])
-    facts = facts_from_file(settings, kb, path, application)
+        raise NoChecksError([f"{name}: program {application.program!r} has no eligibility rules in certprep yet"])
+    return kb
+
+
+def _checked(kb: KnowledgeBase, application: ApplicationFile, facts: ApplicantFacts) -> ApplicationCheck:
     result = check_facts(kb, facts, application.applicant)
     result.warnings += _unused(kb, application)
     return result

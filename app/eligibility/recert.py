@@ -53,6 +53,10 @@ class RecertResult(BaseModel):
     def met(self) -> bool:
         return all(r.met for r in self.requirements)
 
+    def public(self) -> dict:
+        """The JSON of `certprep recert --json` and the HTTP API: every field, plus the verdict."""
+        return self.model_dump(mode="json") | {"met": self.met}
+
 
 def add_years(day: dt.date, years: int) -> dt.date:
     try:

@@ -401,6 +401,16 @@ class KnowledgeBase(Strict):
             raise ValueError(f"standards must be numbered 1..{len(standards)} in order, got {numbers}")
         return standards
 
+    def summary(self) -> dict[str, Any]:
+        """The program and its standards as `certprep programs --json` and the HTTP API list them."""
+        return {
+            "id": self.program.id,
+            "name": self.program.name,
+            "short_name": self.program.short_name,
+            "body": self.program.body,
+            "standards": [{"id": s.id, "title": s.title} for s in self.standards],
+        }
+
     # Look-ups the engines use. Kept here so callers never walk the tree themselves.
     def source(self, key: str) -> Source:
         for source in self.sources:
