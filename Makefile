@@ -88,7 +88,7 @@ ingest: setup
 bench: setup
 	$(PY) -m evaluation.bench
 
-# The HTTP API under load: Locust, 32 clients, 60 s; writes evaluation/results/load.json. Not part of make test.
+# The HTTP API under load: Locust, 32 clients, 180 s; writes evaluation/results/load.json. Not part of make test.
 bench-load: setup
 	$(PY) -m evaluation.load
 

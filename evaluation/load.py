@@ -4,7 +4,7 @@ analysing a ~900-word narrative at once. Writes ``results/load.json``: throughpu
 and overall, errors, and the machine, duration and server workers they were measured with. A benchmark,
 never an assertion: it reports what it measures against the targets.
 
-Run: ``python -m evaluation.load [--duration 60] [--users 32] [--workers 1] [--wait 1.0] [--out FILE]``.
+Run: ``python -m evaluation.load [--duration 180] [--users 32] [--workers 1] [--wait 1.0] [--out FILE]``.
 """
 
 from __future__ import annotations
@@ -295,7 +295,7 @@ def summary(result: dict) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--duration", type=int, default=60, help="Seconds of load (default 60).")
+    parser.add_argument("--duration", type=int, default=180, help="Seconds of load (default 180).")
     parser.add_argument("--users", type=int, default=32, help="Concurrent clients (default 32).")
     parser.add_argument("--spawn-rate", type=float, default=32, help="Clients started per second (default 32).")
     parser.add_argument("--workers", type=int, default=1, help="certprep api --workers (default 1).")
