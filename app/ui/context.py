@@ -140,7 +140,8 @@ def _role(store: WorkspaceStore, workspace: Workspace) -> str:
     return role
 
 
-def _owner_labels(store: WorkspaceStore, workspaces: list[Workspace]) -> dict[int, str]:
+def owner_labels(store: WorkspaceStore, workspaces: list[Workspace]) -> dict[int, str]:
+    """Workspace id -> its name, with its owner's name when it is someone else's."""
     if store.principal.personal:
         return {w.id: w.name for w in workspaces}
     people = auth.accounts().display_names()
@@ -174,7 +175,7 @@ def sidebar() -> Context:
         problem = st.session_state.pop("workspace-problem", None)
         if problem:
             st.warning(problem)
-        names = _owner_labels(store, store.workspaces())
+        names = owner_labels(store, store.workspaces())
         st.selectbox(
             "Workspace",
             list(names),

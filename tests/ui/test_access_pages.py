@@ -127,3 +127,11 @@ def test_a_disabled_account_or_an_ended_session_stops_at_the_next_click(org):
     org["accounts"].set_disabled(OPERATOR, "ann", False)
     org["accounts"].sign_out(org["tokens"]["ben"])
     assert "Your session has ended" in shown(page_as("chat", org["tokens"]["ben"]))
+
+
+def test_a_mentor_who_starts_in_an_empty_workspace_of_their_own_is_pointed_to_the_candidates_work(org):
+    at = page_as("mentor", org["tokens"]["mia"])
+    text = shown(at)
+    assert "No project drafts in this workspace yet" in text
+    assert f"[Ann — CPT 2027 — Ann (ann)](?ws={org['ws'].id})" in text  # Ben's workspace is not hers to review
+    assert "Ben" not in text

@@ -13,9 +13,19 @@ from app.reports.workspace import workspace_analysis
 from app.reviews import StandardReview, draft_reviews
 from app.storage import DraftStatus, StorageError
 from app.ui import resources
-from app.ui.context import Context, sidebar
+from app.ui.context import Context, owner_labels, sidebar
 from app.ui.exports import gap_report_downloads
 from app.ui.render import STATUS_LABEL, disagreements, literal, review_line, status_label
+
+
+def _candidates_elsewhere(ctx: Context) -> None:
+    """A mentor or staff member starts in a workspace of their own; the work to review is in others'."""
+    me = ctx.store.principal.user_id
+    others = [w for w in ctx.store.workspaces() if w.owner_id not in (None, me) and w.id != ctx.workspace.id]
+    if me is None or not others:
+        return
+    labels = owner_labels(ctx.store, others)
+    st.markdown("Workspaces you can review: " + " · ".join(f"[{literal(labels[w.id])}](?ws={w.id})" for w in others))
 
 
 def page() -> None:
@@ -24,6 +34,7 @@ def page() -> None:
     drafts = ctx.store.drafts(ctx.workspace.id)
     if not ctx.kb.standards or not drafts:
         st.info("No project drafts in this workspace yet: the candidate adds them on the Narrative check page.")
+        _candidates_elsewhere(ctx)
         return
     ids = [d.id for d in drafts]
     draft_id = st.selectbox(
