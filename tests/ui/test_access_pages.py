@@ -133,5 +133,7 @@ def test_a_mentor_who_starts_in_an_empty_workspace_of_their_own_is_pointed_to_th
     at = page_as("mentor", org["tokens"]["mia"])
     text = shown(at)
     assert "No project drafts in this workspace yet" in text
-    assert f"[Ann — CPT 2027 — Ann (ann)](?ws={org['ws'].id})" in text  # Ben's workspace is not hers to review
-    assert "Ben" not in text
+    assert [b.label for b in at.button if b.key.startswith("review-ws-")] == ["Ann — CPT 2027 — Ann (ann)"]
+    assert "Ben" not in text  # Ben's workspace is not hers to review
+    at.button(key=f"review-ws-{org['ws'].id}").click().run()
+    assert "confidential-5521" in shown(at) and at.segmented_control(key=f"status-{org['draft'].id}")

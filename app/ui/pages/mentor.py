@@ -13,7 +13,7 @@ from app.reports.workspace import workspace_analysis
 from app.reviews import StandardReview, draft_reviews
 from app.storage import DraftStatus, StorageError
 from app.ui import resources
-from app.ui.context import Context, owner_labels, sidebar
+from app.ui.context import Context, owner_labels, remember, sidebar
 from app.ui.exports import gap_report_downloads
 from app.ui.render import STATUS_LABEL, disagreements, literal, review_line, status_label
 
@@ -25,7 +25,11 @@ def _candidates_elsewhere(ctx: Context) -> None:
     if me is None or not others:
         return
     labels = owner_labels(ctx.store, others)
-    st.markdown("Workspaces you can review: " + " · ".join(f"[{literal(labels[w.id])}](?ws={w.id})" for w in others))
+    st.markdown("Workspaces you can review:")
+    for workspace in others:
+        if st.button(labels[workspace.id], key=f"review-ws-{workspace.id}", icon=":material/folder_open:"):
+            remember("ws", str(workspace.id))
+            st.rerun()
 
 
 def page() -> None:
