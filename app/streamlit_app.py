@@ -9,6 +9,7 @@ from pathlib import Path
 import streamlit as st
 
 from app.accounts import AccountRole
+from app.storage import StorageUnavailable
 from app.ui import auth, resources
 
 PAGES = Path(__file__).parent / "ui" / "pages"
@@ -45,5 +46,8 @@ by_role = {
     AccountRole.admin: {"Administration": [accounts], "Staff": [ask_admin, knowledge]},
 }
 
-menu = by_role[auth.require_sign_in().role] if auth.organization() else everything
-st.navigation(menu).run()
+try:
+    menu = by_role[auth.require_sign_in().role] if auth.organization() else everything
+    st.navigation(menu).run()
+except StorageUnavailable as exc:  # a database server that went away: say so, on every page, in words
+    st.error(f"{exc}. What was saved before is safe; reload the page in a moment.")

@@ -112,3 +112,23 @@ def test_workspace_and_role_survive_a_page_change(monkeypatch, tmp_path):
         assert at.sidebar.radio(key="role-choice").value == "mentor", page
     assert desk.id != first.id
     get_settings.cache_clear()
+
+
+@pytest.mark.parametrize("mode", ["personal", "organization"])
+def test_a_database_that_cannot_be_reached_is_a_message_on_the_page_not_a_traceback(monkeypatch, mode):
+    from tests.conftest import free_port
+
+    monkeypatch.setenv("CERTPREP_MODE", mode)
+    monkeypatch.setenv("CERTPREP_DATABASE_URL", f"postgresql://certprep:secret@127.0.0.1:{free_port()}/certprep")
+    from app.config import get_settings
+    from app.ui.auth import TOKEN_KEY
+
+    get_settings.cache_clear()
+    at = AppTest.from_file(str(REPO_ROOT / "app/streamlit_app.py"), default_timeout=180)
+    if mode == "organization":  # a browser with a session cookie: checking it needs the database
+        at.session_state[TOKEN_KEY] = "a-token"
+    at.run()
+    assert [e.value for e in at.exception] == []
+    [message] = [e.value for e in at.error]
+    assert message.startswith("the database at postgresql+psycopg://certprep:***@127.0.0.1")
+    assert "secret" not in message and message.endswith("What was saved before is safe; reload the page in a moment.")
