@@ -36,9 +36,9 @@ from app.storage.models import (
     Version,
     Workspace,
 )
-from app.storage.schema import SCHEMA_VERSION, VERDICT_STATUSES
+from app.storage.schema import VERDICT_STATUSES
 
-__all__ = ["SCHEMA_VERSION", "VERDICT_STATUSES", "AccessDenied", "Storage", "StorageError", "StorageUnavailable"]
+__all__ = ["VERDICT_STATUSES", "AccessDenied", "Storage", "StorageError", "StorageUnavailable"]
 
 MAX_TITLE = 200
 MAX_TEXT_CHARS = 2_000_000

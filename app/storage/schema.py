@@ -21,7 +21,6 @@ from sqlalchemy import (
     func,
 )
 
-SCHEMA_VERSION = 3  # the last pre-Alembic SQLite schema (PRAGMA user_version); Alembic's revisions follow it
 VERDICT_STATUSES = ("demonstrated", "partial", "missing")  # the mapping engine's statuses, as stored
 ROLES = ("candidate", "mentor", "staff", "admin")
 
