@@ -7,7 +7,7 @@ thresholds and in which words, is the program's data.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from pydantic import BaseModel, Field
@@ -109,26 +109,51 @@ def _program(settings: Settings, program: str) -> KnowledgeBase:
     return knowledge[program]
 
 
-def facts_from_file(settings: Settings, kb: KnowledgeBase, path: Path, application: ApplicationFile) -> ApplicantFacts:
-    """Read the files an application names (hours log, narratives) and analyse the narratives, reporting
-    every unreadable file at once."""
+class _NotSent(Exception):
+    """A file the application names that did not come with it."""
+
+
+def _read_named_files(
+    settings: Settings,
+    kb: KnowledgeBase,
+    application: ApplicationFile,
+    where: str,
+    hours_log: Callable[[str], list[LogRow]],
+    narrative: Callable[[str], Document],
+) -> ApplicantFacts:
+    """Read the hours log and the narratives an application names, wherever they come from, reporting
+    every problem at once, then analyse the narratives."""
     problems: list[str] = []
     reads = kb.checks.reads() if kb.checks else set()
     rows = None
     if application.hours_log and "paid_hours" in reads:
         try:
-            rows = read_hours_log(resolve(path, application.hours_log))
+            rows = hours_log(application.hours_log)
         except HoursLogError as exc:
             problems.extend(exc.problems)
+        except _NotSent as exc:
+            problems.append(f"{where}: hours_log: {exc}")
     documents = []
     for index, project in enumerate(application.projects if "projects" in reads else []):
         try:
-            documents.append(read_document(resolve(path, project.narrative), settings.max_upload_bytes))
-        except DocumentError as exc:
-            problems.append(f"{path}: projects[{index}].narrative: {exc}")
+            documents.append(narrative(project.narrative))
+        except (DocumentError, _NotSent) as exc:
+            problems.append(f"{where}: projects[{index}].narrative: {exc}")
     if problems:
         raise ApplicationError(problems)
     return applicant_facts(settings, kb, application, rows, documents)
+
+
+def facts_from_file(settings: Settings, kb: KnowledgeBase, path: Path, application: ApplicationFile) -> ApplicantFacts:
+    """The facts of an application file, the files it names read beside it."""
+    return _read_named_files(
+        settings,
+        kb,
+        application,
+        str(path),
+        lambda relative: read_hours_log(resolve(path, relative)),
+        lambda relative: read_document(resolve(path, relative), settings.max_upload_bytes),
+    )
 
 
 def facts_from_texts(
@@ -137,37 +162,21 @@ def facts_from_texts(
     """The same facts when the files the application names came with it as texts, by the names it gives
     them (the HTTP API): nothing is read from or written to disk, so an application cannot name a file on
     the server."""
-    problems: list[str] = []
-    reads = kb.checks.reads() if kb.checks else set()
 
-    def text_of(field: str, relative: str) -> str | None:
-        text = files.get(relative)
+    def text_of(relative: str) -> str:
+        text = files.get(relative, files.get(Path(relative).name))
         if text is None:
-            text = files.get(Path(relative).name)
-        if text is None:
-            problems.append(f"{name}: {field}: {relative!r} was not sent with the application")
+            raise _NotSent(f"{relative!r} was not sent with the application")
         return text
 
-    rows = None
-    if application.hours_log and "paid_hours" in reads:
-        text = text_of("hours_log", application.hours_log)
-        if text is not None:
-            try:
-                rows = parse_hours_log(text.removeprefix("\ufeff"), Path(application.hours_log).name)
-            except HoursLogError as exc:
-                problems.extend(exc.problems)
-    documents = []
-    for index, project in enumerate(application.projects if "projects" in reads else []):
-        text = text_of(f"projects[{index}].narrative", project.narrative)
-        if text is None:
-            continue
-        try:
-            documents.append(read_bytes(text.encode("utf-8"), project.narrative, settings.max_upload_bytes))
-        except DocumentError as exc:
-            problems.append(f"{name}: projects[{index}].narrative: {exc}")
-    if problems:
-        raise ApplicationError(problems)
-    return applicant_facts(settings, kb, application, rows, documents)
+    return _read_named_files(
+        settings,
+        kb,
+        application,
+        name,
+        lambda relative: parse_hours_log(text_of(relative).removeprefix("\ufeff"), Path(relative).name),
+        lambda relative: read_bytes(text_of(relative).encode("utf-8"), relative, settings.max_upload_bytes),
+    )
 
 
 def applicant_facts(
