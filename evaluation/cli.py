@@ -141,6 +141,14 @@ def train_cmd(
             "owners allowed it are in such a file).",
         ),
     ] = None,
+    rewrites: Annotated[
+        bool,
+        typer.Option(
+            "--rewrites/--no-rewrites",
+            help="Also learn from the helpers' sentence-aligned rewrites of the development texts "
+            "(data/augmented/rewrites.yaml); --no-rewrites is the comparison run.",
+        ),
+    ] = True,
 ) -> None:
     """Fit the narrative-mapping models: the passage model (model.json, every program) and the CPT sentence
     evidence model (evidence/, fine-tuned: about 15 minutes on 2 cores); or with --program one program's
@@ -163,6 +171,7 @@ def train_cmd(
                     log=lambda line: typer.echo(line, err=True),
                     program=program,
                     reviews=reviews,
+                    rewrites=rewrites,
                 ),
             }
             forget_loaded()
@@ -172,7 +181,11 @@ def train_cmd(
         load_model.cache_clear()
         if not passage_only:
             summary["evidence_model"] = train_evidence(
-                settings, folder / "evidence", log=lambda line: typer.echo(line, err=True), reviews=reviews
+                settings,
+                folder / "evidence",
+                log=lambda line: typer.echo(line, err=True),
+                reviews=reviews,
+                rewrites=rewrites,
             )
             forget_loaded()
     typer.echo(json.dumps(summary, indent=2, default=str))

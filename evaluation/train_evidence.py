@@ -24,6 +24,7 @@ from app.documents import segment
 from app.mapping.evidence import EvidenceConfig, build_network, position_features, weights_digest
 from app.mapping.signals import keyword_pattern, own_work
 from evaluation import write_result
+from evaluation.augment import load_rewrites
 from evaluation.independent_data import INDEPENDENT, load_independent, load_reviews
 from evaluation.mapping_data import DATA_DIR, load_passages
 
@@ -40,6 +41,7 @@ HEAD_LR = 2e-3
 SEED = 0
 FOLDS = 4
 GRID = [t / 100 for t in range(20, 96, 5)]
+REWRITES = True  # chosen on author-held-out CV (evaluation/README.md, "Rewrites")
 
 
 @dataclass
@@ -53,6 +55,7 @@ class Text:
     sentence_labels: list[set[str]]
     labels: dict[str, str]
     judged: list[str] | None = None  # reviewer verdicts: only these standards are labelled
+    rewrite: bool = False  # a helper's rewrite of a development text: trains with its source, never scored
 
     def label(self, standard: str) -> str:
         return self.labels.get(standard, "missing")
@@ -72,10 +75,16 @@ class Text:
         return mask
 
 
-def training_texts(program: str = PROGRAM, reviews: Path | None = None) -> list[Text]:
-    """The program's development texts: for the CPT also the original passages' train split; with
+def training_texts(program: str = PROGRAM, reviews: Path | None = None, rewrites: bool = REWRITES) -> list[Text]:
+    """The program's development texts: for the CPT also the original passages' train split and, with
+    ``rewrites``, the helpers' sentence-aligned rewrites of them (``evaluation/augment.py``); with
     ``reviews`` (a ``certprep reviews export`` file) also reviewers' verdicts on that program's drafts."""
     out = _reviews(reviews, program) if reviews else []
+    if program == PROGRAM and rewrites:
+        out += [
+            Text(r.id, r.author, "rewrite", r.sentences, [set(x) for x in r.sentence_labels], {}, rewrite=True)
+            for r in load_rewrites()
+        ]
     if program != PROGRAM:
         return out + _independent(load_independent("dev", path=INDEPENDENT / program))
     sentence_labels = yaml.safe_load(SENTENCES.read_text(encoding="utf-8"))
@@ -119,11 +128,13 @@ def _independent(items) -> list[Text]:
 
 def fold_of(text: Text, authors: list[str]) -> int:
     """-1: in every fold's training data and never scored (reviewers' verdicts label only some standards, so
-    they cannot choose thresholds)."""
+    they cannot choose thresholds). A rewrite takes its source's fold, so no fold trains on a rewrite of a
+    text it scores."""
     if text.judged is not None:
         return -1
     if text.group == "existing":
-        return int(hashlib.sha256(text.id.encode()).hexdigest()[:8], 16) % FOLDS
+        source = text.id.split("~")[0]
+        return int(hashlib.sha256(source.encode()).hexdigest()[:8], 16) % FOLDS
     return authors.index(text.group) % FOLDS
 
 
@@ -235,9 +246,17 @@ def oof_path(program: str) -> Path:
     return OOF_RESULTS if program == PROGRAM else OOF_RESULTS.with_name(f"evidence_oof_{program}.json")
 
 
-def train_evidence(settings, out_dir: Path, log=print, program: str = PROGRAM, reviews: Path | None = None) -> dict:
+def train_evidence(
+    settings,
+    out_dir: Path,
+    log=print,
+    program: str = PROGRAM,
+    reviews: Path | None = None,
+    rewrites: bool = REWRITES,
+) -> dict:
     """``reviews``: also train on reviewers' verdicts exported by ``certprep reviews export`` (in every
-    fold's training data, never in the texts that choose thresholds)."""
+    fold's training data, never in the texts that choose thresholds). ``rewrites``: also on the helpers'
+    rewrites of the development texts."""
     from app.knowledge.loader import load_knowledge
 
     kb = load_knowledge(settings.knowledge_dir)[program]
@@ -245,7 +264,7 @@ def train_evidence(settings, out_dir: Path, log=print, program: str = PROGRAM, r
     from app.embeddings import get_embedder
 
     base = get_embedder(settings.embedding_model_path, settings).model_path
-    texts = training_texts(program, reviews)
+    texts = training_texts(program, reviews, rewrites)
     if not any(t.judged is None for t in texts):
         raise ValueError(f"no development texts for {program!r} (evaluation/data/independent/{program}/PD-*.yaml)")
     authors = sorted({t.group for t in texts if t.group != "existing" and t.judged is None})
@@ -256,6 +275,8 @@ def train_evidence(settings, out_dir: Path, log=print, program: str = PROGRAM, r
         log(f"fold {k + 1}/{FOLDS}: holding out {[a for a in authors if authors.index(a) % FOLDS == k]}")
         network, tokenizer = fit([t for t, f in zip(texts, folds, strict=True) if f != k], standards, base, log)
         for i in np.flatnonzero(folds == k):
+            if texts[i].rewrite:
+                continue
             sentences = texts[i].sentences
             probabilities = predict(network, tokenizer, sentences)
             scores[i] = decide_scores(probabilities, np.array(own_work(sentences)))
@@ -264,7 +285,7 @@ def train_evidence(settings, out_dir: Path, log=print, program: str = PROGRAM, r
     oof_file = oof_path(program) if reviews is None else out_dir / f"oof_{program}.json"
     write_result({"folds": FOLDS, "standards": standards, "probabilities": oof}, oof_file, indent=None)
     patterns = [keyword_pattern(s.keywords) for s in kb.standards]
-    scored = [i for i in range(len(texts)) if folds[i] >= 0]
+    scored = [i for i in range(len(texts)) if folds[i] >= 0 and not texts[i].rewrite]
     named = np.array([[bool(p and p.search(" ".join(texts[i].sentences))) for p in patterns] for i in scored])
     thresholds = choose_thresholds([texts[i] for i in scored], standards, [scores[i] for i in scored], named)
     log(f"thresholds: {thresholds}")
@@ -288,6 +309,7 @@ def train_evidence(settings, out_dir: Path, log=print, program: str = PROGRAM, r
         weights_sha256=weights_digest(weights),
         trained_on={
             "texts": len(texts),
+            "rewrites": sum(t.rewrite for t in texts),
             "sentences": sum(len(t.sentences) for t in texts),
             "authors": (["existing"] if any(t.group == "existing" for t in texts) else []) + authors,
             **({"reviews": _reviews_summary(reviews, texts)} if reviews else {}),
