@@ -1,7 +1,7 @@
 """Sentence-aligned rewrites of the development texts: more voices for the sentence model to learn from.
 
-Each development text (never a test or sealed one) is given to a helper that rewrites it sentence for
-sentence in one assigned variant, without seeing any label:
+Each development text (never one of the test sets, ``B-*`` or ``C-*``) is given to a helper that rewrites
+it sentence for sentence in one assigned variant, without seeing any label:
 
 - ``plain``: everyday or trade words, none of the standards' vocabulary (the weakest style at test look 2);
 - ``nonnative``: simple first-person English by a non-native writer;

@@ -73,16 +73,26 @@ def eval_generalization(
         bool, typer.Option("--loso", help="CPT: also leave one development style out (fine-tunes 8 times: ~20 min).")
     ] = False,
     out: Annotated[Path | None, typer.Option(help="Where to write the JSON results.")] = None,
+    test_set: Annotated[
+        str,
+        typer.Option(
+            "--test-set",
+            help="CPT: B (the B-* batches, results/generalization.json) or C (the second test set, C-*, "
+            "results/generalization_C.json). Every run is a counted look at that set.",
+        ),
+    ] = "B",
 ) -> None:
     """The mapping engine on independent test batches, per style and standard, with baselines."""
     from evaluation import generalization
 
+    if test_set not in generalization.TEST_SETS:
+        raise typer.BadParameter(f"--test-set must be one of {sorted(generalization.TEST_SETS)}, not {test_set!r}")
     settings = _settings()
-    path = out or generalization.results_path(program)
+    path = out or generalization.results_path(program, test_set)
     with _user_errors():
         previous = generalization.previous_result(path)
         if program == generalization.PROGRAM:
-            result = generalization.evaluate(settings, previous)
+            result = generalization.evaluate(settings, previous, test_set)
             if loso:
                 result["loso_dev"] = generalization.leave_one_style_out(settings, log=lambda s: typer.echo(s, err=True))
         else:

@@ -146,14 +146,19 @@ def report(items: list[IndependentItem], predictions: dict[str, np.ndarray], ids
     return out
 
 
-def evaluate(settings: Settings, previous: dict | None = None) -> dict:
+TEST_SETS = {"B": "test", "C": "test2"}
+
+
+def evaluate(settings: Settings, previous: dict | None = None, test_set: str = "B") -> dict:
+    """``test_set``: ``B`` (authors ``B-*``) or ``C`` (``C-*``, the second set, opened for issue 19's rewrites
+    round); each keeps its own results file and count of looks."""
     sentence = get_analyzer(settings, PROGRAM)
     if sentence.evidence is None:
         raise RuntimeError("the CPT sentence evidence model is missing: run `certprep-eval train`")
     kb, embedder = sentence.kb, get_embedder(settings.embedding_model_path, settings)
     passage = NarrativeAnalyzer(kb, embedder, settings.prompts_dir, evidence=False)
     ids = [s.id for s in kb.standards]
-    test = load_independent("test")
+    test = load_independent(TEST_SETS[test_set])
     dev = load_independent("dev")
     texts = [x.text for x in test]
     train = [p for p in load_passages() if p.split == "train"]
@@ -170,6 +175,7 @@ def evaluate(settings: Settings, previous: dict | None = None) -> dict:
     looks = int((previous or {}).get("test_looks", 0)) + 1
     return {
         "program": PROGRAM,
+        "test_set": test_set,
         "test_looks": looks,
         "test": _summary(test, ids),
         "methods": report(test, predictions, ids),
@@ -192,8 +198,10 @@ def _summary(items: list[IndependentItem], ids: list[str]) -> dict:
     }
 
 
-def results_path(program: str) -> Path:
-    return RESULTS if program == PROGRAM else RESULTS.with_name(f"generalization_{program}.json")
+def results_path(program: str, test_set: str = "B") -> Path:
+    if program != PROGRAM:
+        return RESULTS.with_name(f"generalization_{program}.json")
+    return RESULTS if test_set == "B" else RESULTS.with_name(f"generalization_{test_set}.json")
 
 
 def evaluate_program(settings: Settings, program: str, previous: dict | None = None) -> dict:
@@ -278,7 +286,7 @@ def leave_one_style_out(settings: Settings, log=print) -> dict:
             targets = [
                 (t.id, t.sentences, {s for s, v in t.labels.items() if v == "demonstrated"})
                 for t in texts
-                if t.style == held
+                if t.style == held and not t.rewrite  # a rewrite takes its source's style: out of training too
             ]
         pred, gold = [], []
         for _, sentences, demonstrated in targets:

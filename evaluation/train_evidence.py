@@ -80,13 +80,20 @@ def training_texts(program: str = PROGRAM, reviews: Path | None = None, rewrites
     ``rewrites``, the helpers' sentence-aligned rewrites of them (``evaluation/augment.py``); with
     ``reviews`` (a ``certprep reviews export`` file) also reviewers' verdicts on that program's drafts."""
     out = _reviews(reviews, program) if reviews else []
-    if program == PROGRAM and rewrites:
-        out += [
-            Text(r.id, r.author, "rewrite", r.sentences, [set(x) for x in r.sentence_labels], {}, rewrite=True)
-            for r in load_rewrites()
-        ]
     if program != PROGRAM:
         return out + _independent(load_independent("dev", path=INDEPENDENT / program))
+    originals = _cpt_development()
+    if rewrites:  # first, as they were when the shipped model was trained (the order seeds the batches)
+        style = {t.id: t.style for t in originals}
+        out += [
+            Text(r.id, r.author, style[r.source], r.sentences, [set(x) for x in r.sentence_labels], {}, rewrite=True)
+            for r in load_rewrites()
+        ]
+    return out + originals
+
+
+def _cpt_development() -> list[Text]:
+    out = []
     sentence_labels = yaml.safe_load(SENTENCES.read_text(encoding="utf-8"))
     for p in load_passages():
         if p.split != "train":

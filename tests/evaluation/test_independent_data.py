@@ -39,7 +39,7 @@ def test_training_reads_the_development_authors_and_never_the_test_ones():
     ids = {t.id for t in training_texts()}
     assert {x.id for x in load_independent("dev")} <= ids
     assert not {x.id for x in load_independent("test")} & ids
-    assert not {x.id for x in load_independent("sealed")} & ids
+    assert not {x.id for x in load_independent("test2")} & ids
     assert not any(i.startswith(("B-", "C-")) for i in ids)
 
 
