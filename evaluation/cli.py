@@ -151,21 +151,21 @@ def train_cmd(
             "owners allowed it are in such a file).",
         ),
     ] = None,
-    rewrites: Annotated[
+    single: Annotated[
         bool,
         typer.Option(
-            "--rewrites/--no-rewrites",
-            help="Also learn from the helpers' sentence-aligned rewrites of the development texts "
-            "(data/augmented/rewrites.yaml); --no-rewrites is the comparison run.",
+            "--single",
+            help="Fine-tune one member (seed 0, without the helpers' rewrites) instead of the program's members "
+            "(CPT: three, about 90 minutes): the method before issue 19's ensemble, for comparison.",
         ),
-    ] = True,
+    ] = False,
 ) -> None:
     """Fit the narrative-mapping models: the passage model (model.json, every program) and the CPT sentence
-    evidence model (evidence/, fine-tuned: about 15 minutes on 2 cores); or with --program one program's
+    evidence model (evidence/: three fine-tuned members, about 90 minutes on 2 cores); or with --program one program's
     sentence model."""
     from app.mapping.classifier import load_model
     from app.mapping.evidence import forget_loaded
-    from evaluation.train_evidence import train_evidence
+    from evaluation.train_evidence import SINGLE, train_evidence
     from evaluation.train_mapping import train
 
     settings = _settings()
@@ -181,7 +181,7 @@ def train_cmd(
                     log=lambda line: typer.echo(line, err=True),
                     program=program,
                     reviews=reviews,
-                    rewrites=rewrites,
+                    members=SINGLE if single else None,
                 ),
             }
             forget_loaded()
@@ -195,7 +195,7 @@ def train_cmd(
                 folder / "evidence",
                 log=lambda line: typer.echo(line, err=True),
                 reviews=reviews,
-                rewrites=rewrites,
+                members=SINGLE if single else None,
             )
             forget_loaded()
     typer.echo(json.dumps(summary, indent=2, default=str))

@@ -87,7 +87,7 @@ def test_the_sentence_model_trains_saves_and_loads_as_trained(tmp_path, monkeypa
     import numpy as np
     import torch
 
-    from app.mapping.evidence import EvidenceConfig, TorchEvidenceModel, weights_digest
+    from app.mapping.evidence import EvidenceConfig, EvidenceModelError, Member, TorchEvidenceModel, weights_digest
     from evaluation import train_evidence as te
 
     monkeypatch.setattr(te, "EPOCHS", 1)
@@ -112,6 +112,20 @@ def test_the_sentence_model_trains_saves_and_loads_as_trained(tmp_path, monkeypa
     with torch.inference_mode():
         trained = te.predict(network, tokenizer, sentences)
     assert np.allclose(loaded.probabilities(sentences), trained, atol=1e-5)
+
+    # a second member (another seed) is read from its own file and averaged with the first
+    other, _ = te.fit(texts, standards, embedder.model_path, log=lambda _: None, seed=1)
+    second = tmp_path / te.member_file("cpt", 1)
+    np.savez_compressed(second, **{k: v.detach().numpy() for k, v in other.tuned_state().items()})
+    both = config.model_copy(update={"members": [Member(file=second.name, weights_sha256=weights_digest(second))]})
+    with torch.inference_mode():
+        other_p = te.predict(other, tokenizer, sentences)
+    assert np.abs(other_p - trained).max() > 1e-3  # the seed changed the member
+    ensemble = TorchEvidenceModel(both, weights, embedder.model_path)
+    assert np.allclose(ensemble.probabilities(sentences), (trained + other_p) / 2, atol=1e-5)
+    assert both.single(second).weights_sha256 == weights_digest(second) and not both.single(second).members
+    with pytest.raises(EvidenceModelError, match="not a member"):
+        both.single(tmp_path / "cpt-9.npz")
     # the lower layers are the bundled model's own, untouched by training
     state = network.state_dict()
     assert not any(k.startswith("encoder.encoder.layer.0.") for k in network.tuned_state())

@@ -20,7 +20,8 @@ def main(argv: list[str]) -> int:
             from app.mapping.evidence import EvidenceConfig
 
             program, weights, model_path, cache_dir, variant, tolerance = argv[1:]
-            config = EvidenceConfig.model_validate(json.loads(Path(weights).with_suffix(".json").read_text()))
+            ensemble = json.loads((Path(weights).parent / f"{program}.json").read_text())
+            config = EvidenceConfig.model_validate(ensemble).single(Path(weights))
             artifacts.evidence_graph(
                 program,
                 config,

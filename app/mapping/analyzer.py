@@ -466,6 +466,12 @@ class NarrativeAnalyzer:
             elif best_any >= config.partial or named[s]:
                 status, basis = Status.partial, Basis.named
                 confidence = max(0.5, 1 - best_any)
+                # named in a plan or in someone else's work: say which, and quote it
+                naming = [r for r in range(len(texts)) if prep.keyword[r, s] and not own[r]]
+                if naming:
+                    top = max(naming, key=lambda r: p[r])
+                    basis = Basis.planned if planned[top] else Basis.others
+                    quoted = [top]
             else:
                 status, basis, confidence = Status.missing, Basis.none, 1 - best_any
             met = self._criteria_met(prep, s, [r for r in quoted if own[r]]) if status is not Status.missing else []

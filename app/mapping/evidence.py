@@ -32,6 +32,11 @@ class EvidenceModelError(RuntimeError):
     pass
 
 
+class Member(BaseModel):
+    file: str = Field(pattern=r"^[A-Za-z0-9_.-]+\.npz$")
+    weights_sha256: str
+
+
 class EvidenceConfig(BaseModel):
     """What ``<program>.json`` holds next to the weights: how to read them and how to decide."""
 
@@ -44,7 +49,24 @@ class EvidenceConfig(BaseModel):
     partial: float = Field(ge=0, le=1, description="Any sentence this likely makes the standard at least partial.")
     quote: float = Field(ge=0, le=1, description="A sentence this likely is quoted as evidence.")
     weights_sha256: str
+    members: list[Member] = Field(
+        default_factory=list,
+        description="Further fine-tuned copies (other seeds or data) whose probabilities are averaged with the "
+        "first's (``<program>.npz``): cross-validated, three averaged beat any one of them.",
+    )
     trained_on: dict = Field(default_factory=dict)
+
+    def member_files(self, weights: Path) -> list[tuple[Path, str]]:
+        """Every member's weights file (next to the first's) and the digest it must have."""
+        return [(weights, self.weights_sha256)] + [(weights.parent / m.file, m.weights_sha256) for m in self.members]
+
+    def single(self, weights: Path) -> EvidenceConfig:
+        """The config of the member whose weights file this is, alone: what one exported graph is checked
+        against."""
+        for path, digest in self.member_files(weights.parent / f"{self.program}.npz"):
+            if path.name == weights.name:
+                return self.model_copy(update={"weights_sha256": digest, "members": []})
+        raise EvidenceModelError(f"{weights.name} is not a member of the {self.program} sentence model")
 
 
 def position_features(n: int) -> np.ndarray:
@@ -112,13 +134,15 @@ class OnnxEvidenceModel(EvidenceModel):
     """On ONNX Runtime: the encoder graph gives the vectors and the hidden states entering the fine-tuned
     layers; the program's top graph turns those into probabilities. No torch."""
 
-    def __init__(self, config: EvidenceConfig, top_graph: Path, encoder: OnnxEncoder):
-        """``encoder``: the embedder's own session (one copy of the bundled model in memory)."""
+    def __init__(self, config: EvidenceConfig, top_graphs: Path | list[Path], encoder: OnnxEncoder):
+        """``top_graphs``: one per member; ``encoder``: the embedder's own session (one copy of the bundled
+        model in memory)."""
         from app.inference.runtime import OnnxEvidenceTop
 
         self.config = config
         self.encoder = encoder
-        self.top = OnnxEvidenceTop(top_graph)
+        graphs = [top_graphs] if isinstance(top_graphs, Path) else top_graphs
+        self.tops = [OnnxEvidenceTop(graph) for graph in graphs]
         self.split = len(self.encoder.outputs) - config.tuned_layers  # hidden_k: after layer k
 
     def score(self, sentences: list[str], batch_size: int = 16) -> tuple[np.ndarray, np.ndarray]:
@@ -131,7 +155,7 @@ class OnnxEvidenceModel(EvidenceModel):
         for rows in batches(sentences, batch_size):
             vecs, hidden, mask = self.encoder.run([sentences[i] for i in rows], self.config.max_tokens, self.split)
             vectors[rows] = vecs
-            probs[rows] = self.top.probabilities(hidden, mask, positions[rows])
+            probs[rows] = np.mean([top.probabilities(hidden, mask, positions[rows]) for top in self.tops], axis=0)
         return probs, vectors
 
 
@@ -143,19 +167,23 @@ class TorchEvidenceModel(EvidenceModel):
 
         self.config = config
         self._lock = threading.Lock()
-        self.network = build_network(base_path, len(config.standards), config.tuned_layers)
-        with np.load(weights) as data:
-            state = {k: torch.from_numpy(data[k].astype(np.float32)) for k in data.files}
-        import copy
+        self.networks = []
+        for path, _digest in config.member_files(weights):
+            network = build_network(base_path, len(config.standards), config.tuned_layers)
+            if not self.networks:
+                import copy
 
-        # the bundled model's own top layers, kept before the tuned ones replace them
-        layers = self.network.encoder.encoder.layer
-        self._base_top = [copy.deepcopy(layer) for layer in layers[len(layers) - config.tuned_layers :]]
-        missing = set(self.network.tuned_state()) - set(state)
-        if missing:
-            raise EvidenceModelError(f"{weights} lacks {sorted(missing)[:3]}: run `certprep-eval train`")
-        self.network.load_state_dict(state, strict=False)
-        self.network.eval()
+                # the bundled model's own top layers, kept before the tuned ones replace them
+                layers = network.encoder.encoder.layer
+                self._base_top = [copy.deepcopy(layer) for layer in layers[len(layers) - config.tuned_layers :]]
+            with np.load(path) as data:
+                state = {k: torch.from_numpy(data[k].astype(np.float32)) for k in data.files}
+            missing = set(network.tuned_state()) - set(state)
+            if missing:
+                raise EvidenceModelError(f"{path} lacks {sorted(missing)[:3]}: run `certprep-eval train`")
+            network.load_state_dict(state, strict=False)
+            self.networks.append(network.eval())
+        self.network = self.networks[0]
         from transformers import AutoTokenizer
 
         self.tokenizer = AutoTokenizer.from_pretrained(str(base_path), local_files_only=True)
@@ -189,8 +217,10 @@ class TorchEvidenceModel(EvidenceModel):
                         max_length=self.config.max_tokens,
                         return_tensors="pt",
                     )
-                    logits = self.network(batch, positions[rows], self.config.scale)
-                    out[rows] = torch.sigmoid(logits).numpy()
+                    out[rows] = np.mean(
+                        [torch.sigmoid(n(batch, positions[rows], self.config.scale)).numpy() for n in self.networks],
+                        axis=0,
+                    )
                     hidden, rest = captured["args"][0], captured["args"][1:]
                     for layer in self._base_top:
                         hidden = layer(hidden, *rest, **captured["kwargs"])
@@ -217,17 +247,27 @@ def _load(program: str, directory: Path, embedder: Embedder) -> EvidenceModel | 
         return None
     config = EvidenceConfig.model_validate(json.loads(path.read_text()))
     weights = path.with_suffix(".npz")
-    if not weights.exists() or weights_digest(weights) != config.weights_sha256:
-        raise EvidenceModelError(f"{weights} is missing or not the one {path.name} was trained with")
+    for member, digest in config.member_files(weights):
+        if not member.exists() or weights_digest(member) != digest:
+            raise EvidenceModelError(f"{member} is missing or not the one {path.name} was trained with")
     if embedder.variant is None:
         return TorchEvidenceModel(config, weights, embedder.model_path)
     from app.inference.artifacts import evidence_graph
 
     assert embedder.cache_dir is not None
-    top = evidence_graph(
-        program, config, weights, embedder.model_path, embedder.cache_dir, embedder.variant, embedder.tolerance
-    )
-    return OnnxEvidenceModel(config, top, embedder.onnx)
+    tops = [
+        evidence_graph(
+            program,
+            config.single(member),
+            member,
+            embedder.model_path,
+            embedder.cache_dir,
+            embedder.variant,
+            embedder.tolerance,
+        )
+        for member, _ in config.member_files(weights)
+    ]
+    return OnnxEvidenceModel(config, tops, embedder.onnx)
 
 
 def load_evidence_model(program: str, embedder: Embedder, directory: Path = EVIDENCE_DIR) -> EvidenceModel | None:
