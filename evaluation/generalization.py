@@ -157,6 +157,7 @@ def evaluate(settings: Settings, previous: dict | None = None, test_set: str = "
         raise RuntimeError("the CPT sentence evidence model is missing: run `certprep-eval train`")
     kb, embedder = sentence.kb, get_embedder(settings.embedding_model_path, settings)
     passage = NarrativeAnalyzer(kb, embedder, settings.prompts_dir, evidence=False)
+    single = NarrativeAnalyzer(kb, embedder, settings.prompts_dir, evidence=_first_member(sentence))
     ids = [s.id for s in kb.standards]
     test = load_independent(TEST_SETS[test_set])
     dev = load_independent("dev")
@@ -165,6 +166,7 @@ def evaluate(settings: Settings, previous: dict | None = None, test_set: str = "
     threshold = _tune_cosine(ids, train, _cosine_best(passage, train))
     predictions = {
         "sentence_engine": _predict(sentence, texts, ids),
+        "one_member": _predict(single, texts, ids),
         "passage_engine": _predict(passage, texts, ids),
         "keyword": _keyword(passage, texts),
         "cosine": np.array([row >= threshold for row in _cosine_best(passage, test)], dtype=bool),
@@ -187,6 +189,21 @@ def evaluate(settings: Settings, previous: dict | None = None, test_set: str = "
         "machine": {"python": platform.python_version(), "cpus": _cpus()},
         "loso_dev": (previous or {}).get("loso_dev"),
     }
+
+
+def _first_member(sentence: NarrativeAnalyzer):
+    """The sentence model's first member alone, with the thresholds its own out-of-fold probabilities give:
+    the engine as it was before it had several members (issue 19's baseline for that change)."""
+    from app.mapping.evidence import EVIDENCE_DIR, build_evidence_model
+    from evaluation.train_evidence import member_thresholds
+
+    assert sentence.evidence is not None
+    weights = EVIDENCE_DIR / f"{PROGRAM}.npz"
+    chosen = member_thresholds(PROGRAM, 0)
+    config = sentence.evidence.config.single(weights).model_copy(
+        update={"demonstrated": chosen["demonstrated"], "partial": chosen["partial"], "quote": chosen["partial"]}
+    )
+    return build_evidence_model(config, weights, sentence.embedder)
 
 
 def _summary(items: list[IndependentItem], ids: list[str]) -> dict:

@@ -248,6 +248,25 @@ def _reviews_summary(path: Path, texts: list[Text]) -> dict:
     }
 
 
+def oof_thresholds(kb, texts: list[Text], probabilities: dict) -> dict:
+    """The thresholds chosen on out-of-fold probabilities (text id -> sentences x standards) of ``texts``."""
+    scores = [decide_scores(np.asarray(probabilities[t.id]), np.array(own_work(t.sentences))) for t in texts]
+    patterns = [keyword_pattern(s.keywords) for s in kb.standards]
+    named = np.array([[bool(p and p.search(" ".join(t.sentences))) for p in patterns] for t in texts])
+    return choose_thresholds(texts, [s.id for s in kb.standards], scores, named)
+
+
+def member_thresholds(program: str, k: int) -> dict:
+    """The thresholds member ``k`` alone would have been given (the single-model baseline the evaluation
+    reports next to the averaged members)."""
+    from app.config import get_settings
+    from app.knowledge.loader import load_knowledge
+
+    probabilities = json.loads(oof_path(program).read_text())["member_probabilities"][k]
+    kb = load_knowledge(get_settings().knowledge_dir)[program]
+    return oof_thresholds(kb, [t for t in training_texts(program) if t.id in probabilities], probabilities)
+
+
 def oof_path(program: str) -> Path:
     return OOF_RESULTS if program == PROGRAM else OOF_RESULTS.with_name(f"evidence_oof_{program}.json")
 
@@ -324,10 +343,7 @@ def train_evidence(
         oof_file,
         indent=None,
     )
-    scores = [decide_scores(average[t.id], np.array(own_work(t.sentences))) for t in scored]
-    patterns = [keyword_pattern(s.keywords) for s in kb.standards]
-    named = np.array([[bool(p and p.search(" ".join(t.sentences))) for p in patterns] for t in scored])
-    thresholds = choose_thresholds(scored, standards, scores, named)
+    thresholds = oof_thresholds(kb, scored, average)
     log(f"thresholds: {thresholds}")
 
     out_dir.mkdir(parents=True, exist_ok=True)

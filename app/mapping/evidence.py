@@ -250,6 +250,12 @@ def _load(program: str, directory: Path, embedder: Embedder) -> EvidenceModel | 
     for member, digest in config.member_files(weights):
         if not member.exists() or weights_digest(member) != digest:
             raise EvidenceModelError(f"{member} is missing or not the one {path.name} was trained with")
+    return build_evidence_model(config, weights, embedder)
+
+
+def build_evidence_model(config: EvidenceConfig, weights: Path, embedder: Embedder) -> EvidenceModel:
+    """The model a config describes (its weights checked by the caller), on the embedder's runtime."""
+    program = config.program
     if embedder.variant is None:
         return TorchEvidenceModel(config, weights, embedder.model_path)
     from app.inference.artifacts import evidence_graph
