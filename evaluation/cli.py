@@ -107,7 +107,8 @@ def eval_reviews(
     out: Annotated[Path | None, typer.Option(help="Where to write the JSON results.")] = None,
 ) -> None:
     """Reviewer verdicts end to end: independent drafts reviewed blind through the store's rules, exported,
-    learnt from (re-trains the sentence model: ~15 min), and the held-out figures with and without them."""
+    learnt from (re-trains the sentence model's three members: ~90 min), and the held-out figures with and
+    without them."""
     from evaluation import reviews
 
     settings = _settings()
