@@ -157,7 +157,7 @@ def evaluate(settings: Settings, previous: dict | None = None, test_set: str = "
         raise RuntimeError("the CPT sentence evidence model is missing: run `certprep-eval train`")
     kb, embedder = sentence.kb, get_embedder(settings.embedding_model_path, settings)
     passage = NarrativeAnalyzer(kb, embedder, settings.prompts_dir, evidence=False)
-    single = NarrativeAnalyzer(kb, embedder, settings.prompts_dir, evidence=_first_member(sentence))
+    single = NarrativeAnalyzer(kb, embedder, settings.prompts_dir, evidence=_first_member(settings, sentence))
     ids = [s.id for s in kb.standards]
     test = load_independent(TEST_SETS[test_set])
     dev = load_independent("dev")
@@ -191,14 +191,16 @@ def evaluate(settings: Settings, previous: dict | None = None, test_set: str = "
     }
 
 
-def _first_member(sentence: NarrativeAnalyzer):
+def _first_member(settings: Settings, sentence: NarrativeAnalyzer):
     """The sentence model's first member alone, with the thresholds its own out-of-fold probabilities give:
-    the engine as it was before it had several members (issue 19's baseline for that change)."""
-    from app.mapping.evidence import EVIDENCE_DIR, build_evidence_model
+    the engine as it was before it had several members (issue 19's baseline for that change). Read from the
+    folder the engine itself was loaded from (a re-trained model in the models folder, else the shipped one)."""
+    from app.mapping.evidence import build_evidence_model
+    from app.mapping.service import model_paths
     from evaluation.train_evidence import member_thresholds
 
     assert sentence.evidence is not None
-    weights = EVIDENCE_DIR / f"{PROGRAM}.npz"
+    weights = model_paths(settings)[1] / f"{PROGRAM}.npz"
     chosen = member_thresholds(PROGRAM, 0)
     config = sentence.evidence.config.single(weights).model_copy(
         update={"demonstrated": chosen["demonstrated"], "partial": chosen["partial"], "quote": chosen["partial"]}

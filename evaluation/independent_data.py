@@ -14,7 +14,7 @@ data that nothing is trained or tuned on.
 Batches from authors ``A*-*`` are the development set (the method may be fitted and tuned on them);
 ``B-*`` authors are the test set, read only by `certprep-eval generalization`. ``C-*`` batches (split
 ``test2``) are a second test set, written and labelled the same way and kept sealed (nothing read them) until
-the rewrites round of issue 19 was measured on them once (`certprep-eval generalization --test-set C`),
+the rewrites round of issue 19 was measured on them (`certprep-eval generalization --test-set C`, looks 1-2),
 because ``B-*`` had been looked at twice. Training never reads either.
 """
 
