@@ -78,6 +78,12 @@ class Settings(BaseSettings):
         "PyTorch. ONNX keeps PyTorch off the query path; `make bench` measures all four, and fp32 was the "
         "fastest that holds the tolerance (int8 is faster but lowers retrieval recall).",
     )
+    mapping_runtime: Literal["auto", "onnx-optimized", "onnx-fp32", "onnx-int8", "torch"] = Field(
+        default="auto",
+        description="How the narrative mapping's sentence model runs. `auto`: int8 weights on ONNX Runtime (PyTorch "
+        "when inference_runtime is torch). The mapping, unlike retrieval, lost no macro-F1 with int8 weights and "
+        "analyses twice as fast (`make bench`); questions keep inference_runtime's vectors.",
+    )
     onnx_dir: Path | None = Field(
         default=None,
         description="Where the exported ONNX graphs are kept (made on first use, re-made when a model "
@@ -88,6 +94,13 @@ class Settings(BaseSettings):
         gt=0,
         description="Largest difference from the PyTorch model an exported graph may show on the probe "
         "sentences (vector components and probabilities); measured differences are about 1e-6.",
+    )
+    int8_tolerance: float = Field(
+        default=0.3,
+        gt=0,
+        description="Largest difference from the PyTorch model an int8 graph may show on the probe sentences. "
+        "Rounding the weights moves outputs by up to about 0.1 (see the export records); a broken export moves "
+        "them by about 1.",
     )
     retrieval_floor: float = Field(
         default=0.24,
@@ -264,6 +277,17 @@ class Settings(BaseSettings):
     @property
     def onnx_cache_dir(self) -> Path:
         return self.onnx_dir or self.data_dir / "onnx"
+
+    @property
+    def mapping_inference_runtime(self) -> str:
+        """The runtime the sentence model really uses (``auto`` resolved)."""
+        if self.mapping_runtime != "auto":
+            return self.mapping_runtime
+        return "torch" if self.inference_runtime == "torch" else "onnx-int8"
+
+    def tolerance_for(self, runtime: str) -> float:
+        """The tolerance an exported graph of this runtime must hold against PyTorch."""
+        return self.int8_tolerance if runtime == "onnx-int8" else self.onnx_tolerance
 
     @property
     def trained_models_dir(self) -> Path:

@@ -187,18 +187,20 @@ _shared: dict[tuple, Embedder] = {}
 _shared_lock = threading.Lock()
 
 
-def get_embedder(model_path: Path | None = None, settings: Any = None) -> Embedder:
+def get_embedder(model_path: Path | None = None, settings: Any = None, runtime: str | None = None) -> Embedder:
     """One embedder per model folder and runtime per process: the model is loaded once and shared. The
-    runtime and the folder of exported graphs come from ``settings`` (default: the process's settings)."""
+    runtime (default: ``inference_runtime``), its tolerance and the folder of exported graphs come from
+    ``settings`` (default: the process's settings)."""
     if settings is None:
         from app.config import get_settings
 
         settings = get_settings()
     path = Path(model_path) if model_path else bundled_model_path()
-    runtime = settings.inference_runtime
+    runtime = runtime or settings.inference_runtime
     cache_dir = settings.onnx_cache_dir if runtime != "torch" else None
-    key = (path, runtime, cache_dir)
+    tolerance = settings.tolerance_for(runtime)
+    key = (path, runtime, cache_dir, tolerance)
     with _shared_lock:
         if key not in _shared:
-            _shared[key] = Embedder(model_path, runtime=runtime, cache_dir=cache_dir, tolerance=settings.onnx_tolerance)
+            _shared[key] = Embedder(model_path, runtime=runtime, cache_dir=cache_dir, tolerance=tolerance)
         return _shared[key]

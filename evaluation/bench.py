@@ -218,11 +218,13 @@ def summary(result: dict) -> str:
         f"another user's ask meanwhile p50 {sh['ask_during_big_analysis']['p50_ms']:.0f} ms, "
         f"p95 {sh['ask_during_big_analysis']['p95_ms']:.0f} ms (alone p95 {sh['ask_alone']['p95_ms']:.0f} ms)"
     )
-    lines.append("runtime         cold 1st answer  ask+analyse RSS  query p95  900 words  max |diff|  recall@5  F1")
+    lines.append(
+        "runtime                 cold 1st answer  ask+analyse RSS  query p95  900 words  max |diff|  recall@5  F1"
+    )
     for name, row in result["runtimes"]["runtimes"].items():
         cold_row = row["cold"]
         lines.append(
-            f"{name:<15} {cold_row['process_start_to_first_answer_s']:>8.2f} s  "
+            f"{name:<23} {cold_row['process_start_to_first_answer_s']:>8.2f} s  "
             f"{cold_row['answer_and_analyse_process']['peak_rss_mb']:>10.0f} MB  "
             f"{row['query_embedding']['p95_ms']:>6.1f} ms  {row['warm_analyze_900_words']['median_s']:>6.3f} s  "
             f"{row['max_abs_diff_from_torch']:>9.1e}  {row['retrieval_recall@5_test']:.3f}  "

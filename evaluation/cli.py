@@ -77,8 +77,9 @@ def eval_generalization(
         str,
         typer.Option(
             "--test-set",
-            help="CPT: B (the B-* batches, results/generalization.json) or C (the second test set, C-*, "
-            "results/generalization_C.json). Every run is a counted look at that set.",
+            help="CPT: B (the B-* batches, results/generalization.json), C (the second test set, C-*, "
+            "results/generalization_C.json) or D (the third, D-*, results/generalization_D.json). Every run is a "
+            "counted look at that set.",
         ),
     ] = "B",
 ) -> None:

@@ -146,12 +146,14 @@ def report(items: list[IndependentItem], predictions: dict[str, np.ndarray], ids
     return out
 
 
-TEST_SETS = {"B": "test", "C": "test2"}
+TEST_SETS = {"B": "test", "C": "test2", "D": "test3"}
 
 
 def evaluate(settings: Settings, previous: dict | None = None, test_set: str = "B") -> dict:
-    """``test_set``: ``B`` (authors ``B-*``) or ``C`` (``C-*``, the second set, opened for issue 19's rewrites
-    round); each keeps its own results file and count of looks."""
+    """``test_set``: ``B`` (authors ``B-*``), ``C`` (``C-*``, the second set, opened for issue 19's rewrites
+    round) or ``D`` (``D-*``, the third, opened for issue 23's int8 sentence model); each keeps its own results
+    file and count of looks. The engine runs as configured (its sentence model on ``mapping_runtime``); the
+    same engine on the fp32 graphs is measured beside it."""
     sentence = get_analyzer(settings, PROGRAM)
     if sentence.evidence is None:
         raise RuntimeError("the CPT sentence evidence model is missing: run `certprep-eval train`")
@@ -166,13 +168,19 @@ def evaluate(settings: Settings, previous: dict | None = None, test_set: str = "
     threshold = _tune_cosine(ids, train, _cosine_best(passage, train))
     predictions = {
         "sentence_engine": _predict(sentence, texts, ids),
+        "sentence_engine_fp32": _predict(_on_fp32(settings, sentence), texts, ids),
         "one_member": _predict(single, texts, ids),
         "passage_engine": _predict(passage, texts, ids),
         "keyword": _keyword(passage, texts),
         "cosine": np.array([row >= threshold for row in _cosine_best(passage, test)], dtype=bool),
     }
     existing_test = [p for p in load_passages() if p.split == "test"]
-    existing = _existing(existing_test, {"sentence_engine": sentence, "passage_engine": passage}, ids)
+    engines = {
+        "sentence_engine": sentence,
+        "sentence_engine_fp32": _on_fp32(settings, sentence),
+        "passage_engine": passage,
+    }
+    existing = _existing(existing_test, engines, ids)
     projects = [x.text for x in test if x.kind == "project"]
     looks = int((previous or {}).get("test_looks", 0)) + 1
     return {
@@ -191,12 +199,18 @@ def evaluate(settings: Settings, previous: dict | None = None, test_set: str = "
     }
 
 
+def _on_fp32(settings: Settings, sentence: NarrativeAnalyzer) -> NarrativeAnalyzer:
+    """The same engine with its sentence model on the fp32 graphs (or PyTorch), whatever the default."""
+    runtime = settings.inference_runtime if settings.inference_runtime != "onnx-int8" else "onnx-fp32"
+    return get_analyzer(settings.model_copy(update={"mapping_runtime": runtime}), PROGRAM)
+
+
 def _first_member(settings: Settings, sentence: NarrativeAnalyzer):
     """The sentence model's first member alone, with the thresholds its own out-of-fold probabilities give:
     the engine as it was before it had several members (issue 19's baseline for that change). Read from the
     folder the engine itself was loaded from (a re-trained model in the models folder, else the shipped one)."""
     from app.mapping.evidence import build_evidence_model
-    from app.mapping.service import model_paths
+    from app.mapping.service import mapping_embedder, model_paths
     from evaluation.train_evidence import member_thresholds
 
     assert sentence.evidence is not None
@@ -205,7 +219,7 @@ def _first_member(settings: Settings, sentence: NarrativeAnalyzer):
     config = sentence.evidence.config.single(weights).model_copy(
         update={"demonstrated": chosen["demonstrated"], "partial": chosen["partial"], "quote": chosen["partial"]}
     )
-    return build_evidence_model(config, weights, sentence.embedder)
+    return build_evidence_model(config, weights, mapping_embedder(settings))
 
 
 def _summary(items: list[IndependentItem], ids: list[str]) -> dict:

@@ -15,7 +15,10 @@ Batches from authors ``A*-*`` are the development set (the method may be fitted 
 ``B-*`` authors are the test set, read only by `certprep-eval generalization`. ``C-*`` batches (split
 ``test2``) are a second test set, written and labelled the same way and kept sealed (nothing read them) until
 the rewrites round of issue 19 was measured on them (`certprep-eval generalization --test-set C`, looks 1-2),
-because ``B-*`` had been looked at twice. Training never reads either.
+because ``B-*`` had been looked at twice. ``D-*`` batches (split ``test3``) are a third set, written and labelled
+the same way in the int8 round of issue 23, after ``C-*`` had had two looks; nothing read them until
+`certprep-eval generalization --test-set D` measured the shipped engine on them. Training never reads any of
+these.
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ from pydantic import BaseModel, Field, model_validator
 
 INDEPENDENT = Path(__file__).parent / "data" / "independent"
 Label = Literal["demonstrated", "partial", "missing"]
-Split = Literal["dev", "test", "test2"]
+Split = Literal["dev", "test", "test2", "test3"]
 Kind = Literal[
     "evidence", "keyword_only", "planned", "someone_else", "off_topic", "project", "operations", "team_member"
 ]
@@ -67,7 +70,7 @@ class IndependentItem(BaseModel):
             return "dev" if self.author.startswith("PD-") else "test"
         if self.author.startswith("B-"):
             return "test"
-        return "test2" if self.author.startswith("C-") else "dev"
+        return {"C-": "test2", "D-": "test3"}.get(self.author[:2], "dev")
 
     @model_validator(mode="after")
     def _consistent(self) -> IndependentItem:

@@ -25,7 +25,8 @@ from pydantic import BaseModel, Field
 log = logging.getLogger(__name__)
 
 # Bump when the export code changes what it writes: every graph is then exported afresh.
-EXPORT_FORMAT = 3
+# 4: an int8 evidence top has int8 weights too (it was exported in fp32 on the int8 encoder).
+EXPORT_FORMAT = 4
 
 # Sentences the exported graphs are checked on: short and long (past the 96 and 256 word-piece limits),
 # accents, digits, a blank-ish one; PyTorch and ONNX Runtime must agree on each.
@@ -213,7 +214,7 @@ def encoder_graph(model_path: Path, cache_dir: Path, variant: Variant, tolerance
             config = json.loads((model_path / "config.json").read_text())
             export.optimize_encoder(base, path, config["num_attention_heads"], config["hidden_size"])
         else:
-            export.quantize_encoder(base, path)
+            export.quantize(base, path)
 
     def check(path: Path) -> float:
         from app.inference.checks import encoder_difference
@@ -241,9 +242,17 @@ def evidence_graph(
         return graph
 
     def make(path: Path) -> None:
-        from app.inference.export import export_evidence_top
+        from app.inference import export
 
-        export_evidence_top(config, weights, model_path, path)
+        if variant is not Variant.int8:
+            export.export_evidence_top(config, weights, model_path, path)
+            return
+        plain = path.with_name(f"{path.stem}.fp32.onnx")
+        try:
+            export.export_evidence_top(config, weights, model_path, plain)
+            export.quantize(plain, path)
+        finally:
+            plain.unlink(missing_ok=True)
 
     def check(path: Path) -> float:
         from app.inference.checks import evidence_difference

@@ -29,6 +29,12 @@ def model_paths(settings: Settings) -> tuple[Path, Path]:
     return model, evidence
 
 
+def mapping_embedder(settings: Settings):
+    """The bundled model on the runtime the sentence model runs on (``mapping_runtime``), which may differ
+    from the one questions are embedded with."""
+    return get_embedder(settings.embedding_model_path, settings, settings.mapping_inference_runtime)
+
+
 def get_analyzer(settings: Settings, program: str) -> NarrativeAnalyzer:
     model_path, evidence_dir = model_paths(settings)
     key = (
@@ -38,6 +44,8 @@ def get_analyzer(settings: Settings, program: str) -> NarrativeAnalyzer:
         str(model_path),
         str(evidence_dir),
         settings.inference_runtime,
+        settings.mapping_inference_runtime,
+        settings.tolerance_for(settings.mapping_inference_runtime),
         str(settings.onnx_cache_dir),
         program,
     )
@@ -53,7 +61,7 @@ def get_analyzer(settings: Settings, program: str) -> NarrativeAnalyzer:
         embedder,
         settings.prompts_dir,
         model=load_model(model_path),
-        evidence=load_evidence_model(program, embedder, evidence_dir) or False,
+        evidence=load_evidence_model(program, mapping_embedder(settings), evidence_dir) or False,
     )
     with _lock:
         return _analyzers.setdefault(key, analyzer)
@@ -64,7 +72,7 @@ def prepare_models(settings: Settings) -> list[str]:
     than at a user's first analysis (``certprep ingest`` and the server's warm-up call this). Returns the
     programs whose sentence model is ready."""
     _, evidence_dir = model_paths(settings)
-    embedder = get_embedder(settings.embedding_model_path, settings)
+    embedder = mapping_embedder(settings)
     ready = []
     for program in sorted(load_knowledge(settings.knowledge_dir)):
         if load_evidence_model(program, embedder, evidence_dir) is not None:

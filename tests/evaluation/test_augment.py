@@ -19,7 +19,7 @@ def _source(style: str, variant: str) -> dict:
 
 def test_only_development_texts_are_rewritten_and_each_gets_one_fixed_variant():
     sources = augment.sources()
-    held_out = {x.id for x in load_independent("test")} | {x.id for x in load_independent("test2")}
+    held_out = {x.id for split in ("test", "test2", "test3") for x in load_independent(split)}
     assert not {s["id"] for s in sources} & held_out
     assert len({s["id"] for s in sources}) == len(sources)
     assert [s["variant"] for s in sources] == [s["variant"] for s in augment.sources()]

@@ -34,10 +34,11 @@ def test_a_watched_cause_marked_demonstrated_counts_against_the_engine_and_style
 
 
 def test_each_test_set_has_its_own_authors_results_file_and_unknown_sets_are_refused():
-    b, c = load_independent("test"), load_independent("test2")
-    assert len(b) == len(c) == 125
-    assert {x.author[:2] for x in b} == {"B-"} and {x.author[:2] for x in c} == {"C-"}
+    b, c, d = load_independent("test"), load_independent("test2"), load_independent("test3")
+    assert len(b) == len(c) == len(d) == 125
+    assert [{x.author[:2] for x in s} for s in (b, c, d)] == [{"B-"}, {"C-"}, {"D-"}]
     assert generalization.results_path("cpt", "B").name == "generalization.json"
     assert generalization.results_path("cpt", "C").name == "generalization_C.json"
-    result = CliRunner().invoke(app, ["generalization", "--test-set", "D"])
-    assert result.exit_code == 2 and "--test-set must be one of ['B', 'C']" in result.output
+    assert generalization.results_path("cpt", "D").name == "generalization_D.json"
+    result = CliRunner().invoke(app, ["generalization", "--test-set", "E"])
+    assert result.exit_code == 2 and "--test-set must be one of ['B', 'C', 'D']" in result.output

@@ -40,7 +40,8 @@ def test_training_reads_the_development_authors_and_never_the_test_ones():
     assert {x.id for x in load_independent("dev")} <= ids
     assert not {x.id for x in load_independent("test")} & ids
     assert not {x.id for x in load_independent("test2")} & ids
-    assert not any(i.startswith(("B-", "C-")) for i in ids)
+    assert not {x.id for x in load_independent("test3")} & ids
+    assert not any(i.startswith(("B-", "C-", "D-")) for i in ids)
 
 
 def test_another_programs_batches_are_checked_the_same_way_and_its_test_authors_never_trained_on():
