@@ -57,6 +57,7 @@ class Embedder:
         runtime: str = "torch",
         cache_dir: Path | None = None,
         tolerance: float = 1e-4,
+        threads: int = 0,
     ):
         self.model_path = Path(model_path) if model_path else bundled_model_path()
         if not (self.model_path / "config.json").exists():
@@ -69,6 +70,7 @@ class Embedder:
         self.runtime = runtime
         self.cache_dir = Path(cache_dir) if cache_dir else None
         self.tolerance = tolerance
+        self.threads = threads  # ONNX Runtime's threads per call (0: its choice)
         self._lock = threading.Lock()
 
     @property
@@ -118,7 +120,7 @@ class Embedder:
 
         graph = self.encoder_graph
         with self._lock:
-            return OnnxEncoder(graph, self.model_path, self.dimension)
+            return OnnxEncoder(graph, self.model_path, self.dimension, self.threads)
 
     @cached_property
     def max_tokens(self) -> int:
@@ -187,10 +189,12 @@ _shared: dict[tuple, Embedder] = {}
 _shared_lock = threading.Lock()
 
 
-def get_embedder(model_path: Path | None = None, settings: Any = None, runtime: str | None = None) -> Embedder:
-    """One embedder per model folder and runtime per process: the model is loaded once and shared. The
-    runtime (default: ``inference_runtime``), its tolerance and the folder of exported graphs come from
-    ``settings`` (default: the process's settings)."""
+def get_embedder(
+    model_path: Path | None = None, settings: Any = None, runtime: str | None = None, threads: int = 0
+) -> Embedder:
+    """One embedder per model folder, runtime and thread count per process: the model is loaded once and
+    shared. The runtime (default: ``inference_runtime``), its tolerance and the folder of exported graphs come
+    from ``settings`` (default: the process's settings)."""
     if settings is None:
         from app.config import get_settings
 
@@ -199,8 +203,10 @@ def get_embedder(model_path: Path | None = None, settings: Any = None, runtime: 
     runtime = runtime or settings.inference_runtime
     cache_dir = settings.onnx_cache_dir if runtime != "torch" else None
     tolerance = settings.tolerance_for(runtime)
-    key = (path, runtime, cache_dir, tolerance)
+    key = (path, runtime, cache_dir, tolerance, threads)
     with _shared_lock:
         if key not in _shared:
-            _shared[key] = Embedder(model_path, runtime=runtime, cache_dir=cache_dir, tolerance=tolerance)
+            _shared[key] = Embedder(
+                model_path, runtime=runtime, cache_dir=cache_dir, tolerance=tolerance, threads=threads
+            )
         return _shared[key]

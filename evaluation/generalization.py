@@ -219,7 +219,7 @@ def _first_member(settings: Settings, sentence: NarrativeAnalyzer):
     config = sentence.evidence.config.single(weights).model_copy(
         update={"demonstrated": chosen["demonstrated"], "partial": chosen["partial"], "quote": chosen["partial"]}
     )
-    return build_evidence_model(config, weights, mapping_embedder(settings))
+    return build_evidence_model(config, weights, mapping_embedder(settings), settings.mapping_worker_count)
 
 
 def _summary(items: list[IndependentItem], ids: list[str]) -> dict:

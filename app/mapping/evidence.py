@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -134,16 +135,20 @@ class OnnxEvidenceModel(EvidenceModel):
     """On ONNX Runtime: the encoder graph gives the vectors and the hidden states entering the fine-tuned
     layers; the program's top graph turns those into probabilities. No torch."""
 
-    def __init__(self, config: EvidenceConfig, top_graphs: Path | list[Path], encoder: OnnxEncoder):
+    def __init__(self, config: EvidenceConfig, top_graphs: Path | list[Path], encoder: OnnxEncoder, workers: int = 1):
         """``top_graphs``: one per member; ``encoder``: the embedder's own session (one copy of the bundled
-        model in memory)."""
+        model in memory); ``workers``: batches scored at once, each on one thread (the encoder session should
+        then have one thread too). The pool is shared by every analysis in the process, so concurrent users
+        queue for the cores rather than oversubscribe them."""
         from app.inference.runtime import OnnxEvidenceTop
 
         self.config = config
         self.encoder = encoder
         graphs = [top_graphs] if isinstance(top_graphs, Path) else top_graphs
-        self.tops = [OnnxEvidenceTop(graph) for graph in graphs]
+        self.workers = max(1, workers)
+        self.tops = [OnnxEvidenceTop(graph, 1 if self.workers > 1 else 0) for graph in graphs]
         self.split = len(self.encoder.outputs) - config.tuned_layers  # hidden_k: after layer k
+        self._pool = ThreadPoolExecutor(self.workers, thread_name_prefix="evidence") if self.workers > 1 else None
 
     def score(self, sentences: list[str], batch_size: int = 16) -> tuple[np.ndarray, np.ndarray]:
         from app.inference.runtime import batches
@@ -152,10 +157,16 @@ class OnnxEvidenceModel(EvidenceModel):
         probs = np.zeros((n, len(self.config.standards)))
         vectors = np.zeros((n, self.encoder.dimension), dtype=np.float32)
         positions = position_features(n)
-        for rows in batches(sentences, batch_size):
+
+        def one(rows: list[int]) -> tuple[list[int], np.ndarray, np.ndarray]:
             vecs, hidden, mask = self.encoder.run([sentences[i] for i in rows], self.config.max_tokens, self.split)
-            vectors[rows] = vecs
-            probs[rows] = np.mean([top.probabilities(hidden, mask, positions[rows]) for top in self.tops], axis=0)
+            p = np.mean([top.probabilities(hidden, mask, positions[rows]) for top in self.tops], axis=0)
+            return rows, vecs, p
+
+        work = list(batches(sentences, batch_size))
+        done = self._pool.map(one, work) if self._pool and len(work) > 1 else map(one, work)
+        for rows, vecs, p in done:
+            vectors[rows], probs[rows] = vecs, p
         return probs, vectors
 
 
@@ -241,7 +252,7 @@ _lock = threading.Lock()
 
 
 @lru_cache(maxsize=8)
-def _load(program: str, directory: Path, embedder: Embedder) -> EvidenceModel | None:
+def _load(program: str, directory: Path, embedder: Embedder, workers: int) -> EvidenceModel | None:
     path = config_path(program, directory)
     if not path.exists():
         return None
@@ -250,11 +261,12 @@ def _load(program: str, directory: Path, embedder: Embedder) -> EvidenceModel | 
     for member, digest in config.member_files(weights):
         if not member.exists() or weights_digest(member) != digest:
             raise EvidenceModelError(f"{member} is missing or not the one {path.name} was trained with")
-    return build_evidence_model(config, weights, embedder)
+    return build_evidence_model(config, weights, embedder, workers)
 
 
-def build_evidence_model(config: EvidenceConfig, weights: Path, embedder: Embedder) -> EvidenceModel:
-    """The model a config describes (its weights checked by the caller), on the embedder's runtime."""
+def build_evidence_model(config: EvidenceConfig, weights: Path, embedder: Embedder, workers: int = 1) -> EvidenceModel:
+    """The model a config describes (its weights checked by the caller), on the embedder's runtime; on ONNX
+    Runtime with ``workers`` batches at once."""
     program = config.program
     if embedder.variant is None:
         return TorchEvidenceModel(config, weights, embedder.model_path)
@@ -273,14 +285,16 @@ def build_evidence_model(config: EvidenceConfig, weights: Path, embedder: Embedd
         )
         for member, _ in config.member_files(weights)
     ]
-    return OnnxEvidenceModel(config, tops, embedder.onnx)
+    return OnnxEvidenceModel(config, tops, embedder.onnx, workers)
 
 
-def load_evidence_model(program: str, embedder: Embedder, directory: Path = EVIDENCE_DIR) -> EvidenceModel | None:
+def load_evidence_model(
+    program: str, embedder: Embedder, directory: Path = EVIDENCE_DIR, workers: int = 1
+) -> EvidenceModel | None:
     """The program's sentence model on the embedder's runtime (and bundled model), or None when the program
     has none (then the agnostic passage model decides)."""
     with _lock:
-        return _load(program, Path(directory), embedder)
+        return _load(program, Path(directory), embedder, workers)
 
 
 def forget_loaded() -> None:

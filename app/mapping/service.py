@@ -32,7 +32,8 @@ def model_paths(settings: Settings) -> tuple[Path, Path]:
 def mapping_embedder(settings: Settings):
     """The bundled model on the runtime the sentence model runs on (``mapping_runtime``), which may differ
     from the one questions are embedded with."""
-    return get_embedder(settings.embedding_model_path, settings, settings.mapping_inference_runtime)
+    threads = 1 if settings.mapping_worker_count > 1 else 0  # the workers are the parallelism
+    return get_embedder(settings.embedding_model_path, settings, settings.mapping_inference_runtime, threads)
 
 
 def get_analyzer(settings: Settings, program: str) -> NarrativeAnalyzer:
@@ -46,6 +47,7 @@ def get_analyzer(settings: Settings, program: str) -> NarrativeAnalyzer:
         settings.inference_runtime,
         settings.mapping_inference_runtime,
         settings.tolerance_for(settings.mapping_inference_runtime),
+        settings.mapping_worker_count,
         str(settings.onnx_cache_dir),
         program,
     )
@@ -61,7 +63,8 @@ def get_analyzer(settings: Settings, program: str) -> NarrativeAnalyzer:
         embedder,
         settings.prompts_dir,
         model=load_model(model_path),
-        evidence=load_evidence_model(program, mapping_embedder(settings), evidence_dir) or False,
+        evidence=load_evidence_model(program, mapping_embedder(settings), evidence_dir, settings.mapping_worker_count)
+        or False,
     )
     with _lock:
         return _analyzers.setdefault(key, analyzer)
@@ -75,7 +78,7 @@ def prepare_models(settings: Settings) -> list[str]:
     embedder = mapping_embedder(settings)
     ready = []
     for program in sorted(load_knowledge(settings.knowledge_dir)):
-        if load_evidence_model(program, embedder, evidence_dir) is not None:
+        if load_evidence_model(program, embedder, evidence_dir, settings.mapping_worker_count) is not None:
             ready.append(program)
     return ready
 
