@@ -104,11 +104,11 @@ def _statuses_by_runtime(runtimes: list[str], onnx_dir) -> dict[str, list[tuple]
 
 def test_the_int8_sentence_model_keeps_the_statuses_and_runs_by_default(onnx_dir):
     """int8 weights move probabilities by up to about 0.15 (the export records), so behaviour is compared:
-    the same status for nearly every standard of the example projects (measured: 39 of 40 before this
-    test was written), and the default mapping runtime is int8 while questions stay on fp32."""
+    the same status for nearly every standard of the example projects (measured: all 30; one may flip on
+    another CPU), and the default mapping runtime is int8 while questions stay on fp32."""
     runs = _statuses_by_runtime(["onnx-fp32", "onnx-int8"], onnx_dir)
     same = sum(a[1] == b[1] for a, b in zip(*runs.values(), strict=True))
-    assert same >= len(runs["onnx-fp32"]) - 2
+    assert same >= len(runs["onnx-fp32"]) - 1
     settings = Settings(knowledge_dir=SHIPPED_KNOWLEDGE, onnx_dir=onnx_dir)
     assert (settings.inference_runtime, settings.mapping_inference_runtime) == ("onnx-fp32", "onnx-int8")
     analyzer = get_analyzer(settings, "cpt")
