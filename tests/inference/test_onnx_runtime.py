@@ -178,3 +178,21 @@ def test_the_export_check_covers_truncation_and_padding(torch_embedder):
     _, mask = WordPieces(torch_embedder.model_path).batch(PROBES, 512)
     lengths = mask.sum(axis=1)
     assert lengths.max() > 256 and lengths.min() <= 4
+
+
+def test_scoring_batches_on_parallel_workers_changes_nothing_but_the_time(onnx_dir):
+    """Two workers on one-thread sessions against one batch at a time on ONNX Runtime's own threads: the
+    same statuses, quotes and (within float noise) confidences, and the rows put back in their places."""
+    documents = [read_text_input(p.read_text(), p.name) for p in PROJECTS]
+    runs = []
+    for workers in (1, 2):
+        settings = Settings(knowledge_dir=SHIPPED_KNOWLEDGE, onnx_dir=onnx_dir, mapping_workers=workers)
+        evidence = get_analyzer(settings, "cpt").evidence
+        assert evidence.workers == workers and (evidence._pool is None) == (workers == 1)
+        projects = analyze_documents(settings, "cpt", documents).projects
+        runs.append(
+            [(s.id, s.status, s.confidence, [e.text for e in s.evidence]) for p in projects for s in p.standards]
+        )
+    for (sid, status, confidence, quotes), (sid2, status2, confidence2, quotes2) in zip(*runs, strict=True):
+        assert (sid, status, quotes) == (sid2, status2, quotes2)
+        assert abs(confidence - confidence2) <= 1e-5
