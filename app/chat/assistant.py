@@ -201,7 +201,7 @@ class Assistant:
         key = tuple(others)
         if key not in self._vectors:
             self._vectors[key] = np.asarray(self.retriever.embedder.embed(others), dtype=np.float32)
-        query = np.asarray(self.retriever.embedder.embed_query(text), dtype=np.float32)
+        query = self.retriever.query_vector(text)
         return [float(x) for x in self._vectors[key] @ query]
 
     def _direct(self, r: Route, hits: list[Citation]) -> structured.Direct | None:

@@ -155,6 +155,11 @@ class KnowledgeRetriever:
         """Drop the remembered question vectors (so that a benchmark times the model, not the cache)."""
         self._query_vector.cache_clear()
 
+    def query_vector(self, query: str) -> np.ndarray:
+        """The question's vector (read-only), from the same per-question memory the searches use, so a
+        caller comparing the question with other texts does not run the model a second time."""
+        return self._query_vector(query)
+
     def _embed_query(self, query: str) -> np.ndarray:
         vector = np.asarray(self.embedder.embed_query(query), dtype=np.float32)
         vector.setflags(write=False)

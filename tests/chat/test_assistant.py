@@ -309,3 +309,22 @@ def test_the_eligibility_answer_names_its_rule_and_sources_in_words(bot):
     reply = bot.respond("I have 4 years of experience and two projects. Can I apply?", bot.new_session("cpt"))
     assert "Rule: rule “" in reply.text and "number-of-projects (" not in reply.text
     assert not unfaithful_sentences(reply, reply.engine_facts)
+
+
+def test_a_yes_no_question_checked_against_the_faq_runs_the_model_once(bot, monkeypatch):
+    """The FAQ comparison reuses the question's vector from the search: one model run per question
+    (the second run was a quarter of a warm answer's time)."""
+    embedder = bot.retriever.embedder
+    texts: list[str] = []
+    real = embedder.embed_query
+
+    def counted(text: str):
+        texts.append(text)
+        return real(text)
+
+    monkeypatch.setattr(embedder, "embed_query", counted)
+    bot.retriever.forget_queries()
+    question = "Do I have to pass an exam to become a CPT?"
+    reply = bot.respond(question, bot.new_session("cpt"))
+    assert reply.text.startswith("No. The CPT has no exam")
+    assert texts == [question]
