@@ -113,6 +113,28 @@ _THIRD_PARTY = re.compile(
     r"took|drew|set)\b",
     re.IGNORECASE,
 )
+# Someone else as the subject of the sentence ("A year later, two analysts from head office rebuilt the
+# model"): a role the narrator does not hold, then the first verb. Checking, approving or talking about the
+# narrator's work (_NOT_DOING) leaves the work the narrator's.
+_OTHER_SUBJECT = re.compile(
+    r"^\s*(?:[^,.;]{1,40},\s*|(?:[\w-]+\s+){1,3}later\s+)?(?:the|a|an|two|three|four|five|six|seven|eight|nine|"
+    r"ten|eleven|twelve|twenty|thirty|forty|fifty|several|some|many|my|our|their|his|her|its|another|other|"
+    r"outside|external|\d+)\s+(?:[\w'-]+\s+){0,3}?(?:analysts?|consultants?|consultancy|coordinators?|"
+    r"board members?|members|researchers?|auditors?|contractors?|vendors?|specialists?|facilitators?|"
+    r"predecessors?|colleagues?|boss|experts?|statisticians?|designers?|developers?|engineers?)\b"
+    r"(?:\s+[\w'-]+){0,6}?\s+(?:had\s+|also\s+|then\s+)?(?P<verb>\w{3,}ed|spent|ran|did|built|wrote|found|made|"
+    r"led|took|drew|set|held|sent|gave|chose|began|undertook|oversaw|rebuilt|rewrote|redesigned)\b",
+    re.IGNORECASE,
+)
+_NOT_DOING = frozenset(
+    "checked reviewed confirmed validated approved verified signed corrected estimated reported explained "
+    "mentioned complained agreed asked insisted declined refused pushed wanted needed liked preferred noted "
+    "described admitted suggested recommended warned objected argued worried claimed stated answered replied "
+    "commented raised accepted rejected".split()
+)
+# A text that names its narrator in the third person ("The applicant sat on the steering committee"): the
+# applicant, not whoever else the text describes, is the actor.
+_NARRATOR_NAMED = re.compile(r"\b(?:the|our) (?:applicant|candidate)\b", re.IGNORECASE)
 _CONTINUED = re.compile(r"\s*(?:he|she|they|his|her|their)\b", re.IGNORECASE)
 _FIRST_PERSON = re.compile(r"\b(?:i|we|my|our|me|us)\b", re.IGNORECASE)
 _FIRST_PERSON_DOER = re.compile(
@@ -153,6 +175,11 @@ def _has_concrete_action(text: str) -> bool:
     )
 
 
+def _other_subject(text: str) -> bool:
+    match = _OTHER_SUBJECT.search(text)
+    return bool(match) and match.group("verb").lower() not in _NOT_DOING
+
+
 def sentence_signals(text: str) -> SentenceSignals:
     return SentenceSignals(
         action=_has_concrete_action(text),
@@ -164,7 +191,7 @@ def sentence_signals(text: str) -> SentenceSignals:
         words=len(_WORD.findall(text)),
         planned=bool(_PLANNED.search(text)),
         received=bool(_RECEIVED.search(text)),
-        third_party=bool(_THIRD_PARTY.search(text)),
+        third_party=bool(_THIRD_PARTY.search(text)) or _other_subject(text),
         first_person=bool(_FIRST_PERSON.search(text)),
         first_person_doer=bool(_FIRST_PERSON_DOER.search(text)),
     )
@@ -180,16 +207,17 @@ def keyword_pattern(keywords: list[str]) -> re.Pattern[str] | None:
 
 def own_work(sentences: list[str], signals: list[SentenceSignals] | None = None) -> list[bool]:
     """Which sentences report the author's own, done work: not a plan, and, in a text told in the first
-    person, not someone else's work the author watched or was handed. In a third-person case summary the
-    team described is the actor, so a third party named there is not set aside. ``signals``: the
-    sentences' signals when the caller has them already."""
+    person or naming "the applicant", not someone else's work the author watched or was handed. In a
+    third-person case summary the team described is the actor, so a third party named there is not set
+    aside. ``signals``: the sentences' signals when the caller has them already."""
     if signals is None:
         signals = [sentence_signals(s) for s in sentences]
     first_person = bool(signals) and sum(s.first_person for s in signals) / len(signals) >= 0.3
+    narrator_told = first_person or any(_NARRATOR_NAMED.search(text) for text in sentences)
     out: list[bool] = []
     others = False  # the previous sentence told someone else's work: "She ..." goes on with it
     for text, s in zip(sentences, signals, strict=True):
         continued = others and bool(_CONTINUED.match(text)) and not s.first_person_doer
-        others = first_person and (s.received or (s.third_party and not s.first_person_doer) or continued)
+        others = narrator_told and (s.received or (s.third_party and not s.first_person_doer) or continued)
         out.append(not (s.planned or others))
     return out

@@ -47,6 +47,33 @@ def test_someone_elses_work_in_a_first_person_text_is_not_the_authors():
     assert own_work(text) == [True, False, False, False, False, True, True]
 
 
+def test_someone_else_as_the_subject_is_not_the_author_but_their_review_of_it_is():
+    text = [
+        "I led the redesign of the onboarding programme for 60 new hires.",
+        "A year later, two analysts from the regional office rebuilt the attrition model.",
+        "The board members then redesigned the approval workflow without us.",
+        "Three researchers from the university spent a month interviewing the drivers.",
+        "Two senior consultants reviewed my draft and agreed with the cause I had found.",
+        "The auditors checked the figures I had collected.",
+        "I designed the job aid and tested it with four clerks.",
+        "The vendor's developers asked me to simplify the screens.",
+        "I then measured error rates for six weeks against the baseline.",
+        "Thirty course coordinators tested the new platform for two weeks beforehand.",
+        "A year later the same board member repeated the survey and reported the results.",
+    ]
+    assert own_work(text) == [True, False, False, False, True, True, True, True, True, False, False]
+
+
+def test_a_third_person_text_that_names_the_applicant_sets_other_peoples_work_aside():
+    text = [
+        "The applicant's department commissioned a consultancy in 2021.",
+        "The consultants examined the department's dealings with contractors and found the cause.",
+        "They also modelled how five-year funding would change the picture.",
+        "The applicant rebuilt the induction course around the consultants' findings.",
+    ]
+    assert own_work(text) == [True, False, False, True]
+
+
 def test_in_a_third_person_case_summary_the_team_described_is_the_actor():
     text = [
         "The learning team at a regional utility was asked to retrain 140 billing agents.",
