@@ -258,6 +258,7 @@ class Assistant:
             has_standards=bool(kb.standards),
             direct=lead,
             related_margin=self.settings.answer_related_margin,
+            unanswered=direct is None and structured.Question.read(r.query).yes_no,
         )
         best = citations[0].score
         high, medium = self.settings.answer_confidence_high, self.settings.answer_confidence_medium

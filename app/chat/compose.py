@@ -80,11 +80,15 @@ def uncertain_notes(
 
 
 def closing(
-    role: Role, citations: list[Citation], sentences: list[AnswerSentence], t: dict[str, str]
+    role: Role, citations: list[Citation], sentences: list[AnswerSentence], t: dict[str, str], unanswered: bool = False
 ) -> list[AnswerSentence]:
-    """The confidence sentences: "confirmed" (staff) only when every cited passage is confirmed."""
+    """The confidence sentences: "confirmed" (staff) only when every cited passage is confirmed, and then,
+    for a yes/no question no passage answers directly (``unanswered``), that the passages are confirmed
+    but do not settle the case."""
     notes = uncertain_notes(role, citations, sentences, t)
-    return notes or ([template(t["staff_confirmed"])] if role is Role.staff else [])
+    if notes or role is not Role.staff:
+        return notes
+    return [template(t["staff_confirmed_not_answered" if unanswered else "staff_confirmed"])]
 
 
 def knowledge_answer(
@@ -95,11 +99,12 @@ def knowledge_answer(
     has_standards: bool = True,
     direct: list[AnswerSentence] | None = None,
     related_margin: float = 0.08,
+    unanswered: bool = False,
 ) -> list[AnswerSentence]:
     """``extra``: for mentors, citation numbers of a standard's criteria and coaching questions.
     ``direct``: a direct answer to lead with (its cites number into ``citations``); the cited support
     follows, without repeating what the direct answer already said. ``related_margin``: the setting
-    ``answer_related_margin``."""
+    ``answer_related_margin``. ``unanswered``: a yes/no question with no direct answer."""
     direct = direct or []
     said = " ".join(_norm(s.text) for s in direct)
     top = citations[0]
@@ -123,7 +128,7 @@ def knowledge_answer(
             out.append(cited(passage_sentences(second[1])[0], second[0], t["staff_also_prefix"]))
         elif len(lead) > 1 and len(lead[0].split()) < 14:
             out.append(cited(lead[1], 1))
-        return out + closing(role, citations, out, t)
+        return out + closing(role, citations, out, t, unanswered)
     out.extend(cited(s, 1) for s in lead[:2])
     if role is Role.mentor:
         extra = extra or {}

@@ -328,3 +328,22 @@ def test_a_yes_no_question_checked_against_the_faq_runs_the_model_once(bot, monk
     reply = bot.respond(question, bot.new_session("cpt"))
     assert reply.text.startswith("No. The CPT has no exam")
     assert texts == [question]
+
+
+def test_staff_are_not_told_confirmed_when_no_passage_answers_their_yes_no_question(bot):
+    """Found walking the app as staff: a yes/no question the sources do not settle ended "The sources treat
+    this as confirmed." beside the nearest rules, which answered a different question."""
+    t = bot.t
+    reply = bot.respond(
+        "Does a project done as a volunteer count toward the CPT's three years of experience?",
+        bot.new_session("cpt", Role.staff),
+    )
+    assert not reply.text.startswith(("Yes", "No"))
+    assert t["staff_confirmed_not_answered"] in reply.text and t["staff_confirmed"] not in reply.text
+    # answered directly from the FAQ: the passages settle it, and staff are told so
+    reply = bot.respond("Do I have to pass an exam to become a CPT?", bot.new_session("cpt", Role.staff))
+    assert reply.text.startswith("No. The CPT has no exam")
+    assert reply.text.endswith(t["staff_confirmed"]) and t["staff_confirmed_not_answered"] not in reply.text
+    # not a yes/no question: the rule is the answer
+    reply = bot.respond("How much experience do I need for the CPT?", bot.new_session("cpt", Role.staff))
+    assert t["staff_confirmed_not_answered"] not in reply.text
