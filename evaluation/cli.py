@@ -77,17 +77,17 @@ def eval_generalization(
         str,
         typer.Option(
             "--test-set",
-            help="CPT: B (the B-* batches, results/generalization.json), C (the second test set, C-*, "
-            "results/generalization_C.json) or D (the third, D-*, results/generalization_D.json). Every run is a "
-            "counted look at that set.",
+            help="CPT: B (the B-* batches, results/generalization.json), or C, D, E (the later test sets, C-* "
+            "to E-*, results/generalization_<set>.json). Every run is a counted look at that set.",
         ),
     ] = "B",
 ) -> None:
     """The mapping engine on independent test batches, per style and standard, with baselines."""
     from evaluation import generalization
+    from evaluation.independent_data import TEST_SETS
 
-    if test_set not in generalization.TEST_SETS:
-        raise typer.BadParameter(f"--test-set must be one of {sorted(generalization.TEST_SETS)}, not {test_set!r}")
+    if test_set not in TEST_SETS:
+        raise typer.BadParameter(f"--test-set must be one of {sorted(TEST_SETS)}, not {test_set!r}")
     settings = _settings()
     path = out or generalization.results_path(program, test_set)
     with _user_errors():

@@ -27,7 +27,7 @@ from app.embeddings import get_embedder
 from app.mapping.analyzer import NarrativeAnalyzer
 from app.mapping.service import get_analyzer
 from evaluation import write_result
-from evaluation.independent_data import IndependentItem, load_independent
+from evaluation.independent_data import TEST_SETS, IndependentItem, load_independent
 from evaluation.mapping import _cosine_best, _cpus, _tune_cosine, time_analyses
 from evaluation.mapping import prf as mapping_prf
 from evaluation.mapping_data import Passage, load_passages
@@ -146,14 +146,12 @@ def report(items: list[IndependentItem], predictions: dict[str, np.ndarray], ids
     return out
 
 
-TEST_SETS = {"B": "test", "C": "test2", "D": "test3"}
-
-
 def evaluate(settings: Settings, previous: dict | None = None, test_set: str = "B") -> dict:
     """``test_set``: ``B`` (authors ``B-*``), ``C`` (``C-*``, the second set, opened for issue 19's rewrites
-    round) or ``D`` (``D-*``, the third, opened for issue 23's int8 sentence model); each keeps its own results
-    file and count of looks. The engine runs as configured (its sentence model on ``mapping_runtime``); the
-    same engine on the fp32 graphs is measured beside it."""
+    round), ``D`` (``D-*``, the third, opened for issue 23's int8 sentence model) or ``E`` (``E-*``, the fourth,
+    opened for issue 19's actor round); each keeps its own results file and count of looks. The engine runs as
+    configured (its sentence model on ``mapping_runtime``); the same engine on the fp32 graphs is measured
+    beside it."""
     sentence = get_analyzer(settings, PROGRAM)
     if sentence.evidence is None:
         raise RuntimeError("the CPT sentence evidence model is missing: run `certprep-eval train`")

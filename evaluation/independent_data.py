@@ -17,8 +17,9 @@ Batches from authors ``A*-*`` are the development set (the method may be fitted 
 the rewrites round of issue 19 was measured on them (`certprep-eval generalization --test-set C`, looks 1-2),
 because ``B-*`` had been looked at twice. ``D-*`` batches (split ``test3``) are a third set, written and labelled
 the same way in the int8 round of issue 23, after ``C-*`` had had two looks; nothing read them until
-`certprep-eval generalization --test-set D` measured the shipped engine on them. Training never reads any of
-these.
+`certprep-eval generalization --test-set D` measured the shipped engine on them. ``E-*`` batches (split
+``test4``) are a fourth, written and labelled the same way in issue 19's actor round after ``D-*`` had had two
+looks. Training never reads any of these. A new test set is one line in ``TEST_SETS``.
 """
 
 from __future__ import annotations
@@ -31,7 +32,9 @@ from pydantic import BaseModel, Field, model_validator
 
 INDEPENDENT = Path(__file__).parent / "data" / "independent"
 Label = Literal["demonstrated", "partial", "missing"]
-Split = Literal["dev", "test", "test2", "test3"]
+Split = Literal["dev", "test", "test2", "test3", "test4"]
+# Each CPT test set: the author prefix of its batches -> its split. Every other prefix is development.
+TEST_SETS: dict[str, Split] = {"B": "test", "C": "test2", "D": "test3", "E": "test4"}
 Kind = Literal[
     "evidence", "keyword_only", "planned", "someone_else", "off_topic", "project", "operations", "team_member"
 ]
@@ -68,9 +71,7 @@ class IndependentItem(BaseModel):
             # another program's batches: ``PD-*`` authors were written for development, the rest never read
             # by training or tuning
             return "dev" if self.author.startswith("PD-") else "test"
-        if self.author.startswith("B-"):
-            return "test"
-        return {"C-": "test2", "D-": "test3"}.get(self.author[:2], "dev")
+        return TEST_SETS.get(self.author.split("-", 1)[0], "dev")
 
     @model_validator(mode="after")
     def _consistent(self) -> IndependentItem:

@@ -34,11 +34,15 @@ def test_a_watched_cause_marked_demonstrated_counts_against_the_engine_and_style
 
 
 def test_each_test_set_has_its_own_authors_results_file_and_unknown_sets_are_refused():
-    b, c, d = load_independent("test"), load_independent("test2"), load_independent("test3")
-    assert len(b) == len(c) == len(d) == 125
-    assert [{x.author[:2] for x in s} for s in (b, c, d)] == [{"B-"}, {"C-"}, {"D-"}]
+    from evaluation.independent_data import TEST_SETS
+
+    assert sorted(TEST_SETS) == ["B", "C", "D", "E"]
+    for name, split in TEST_SETS.items():
+        texts = load_independent(split)
+        assert len(texts) == 125, name
+        assert {x.author.split("-")[0] for x in texts} == {name}
     assert generalization.results_path("cpt", "B").name == "generalization.json"
     assert generalization.results_path("cpt", "C").name == "generalization_C.json"
-    assert generalization.results_path("cpt", "D").name == "generalization_D.json"
-    result = CliRunner().invoke(app, ["generalization", "--test-set", "E"])
-    assert result.exit_code == 2 and "--test-set must be one of ['B', 'C', 'D']" in result.output
+    assert generalization.results_path("cpt", "E").name == "generalization_E.json"
+    result = CliRunner().invoke(app, ["generalization", "--test-set", "F"])
+    assert result.exit_code == 2 and "--test-set must be one of ['B', 'C', 'D', 'E']" in result.output
