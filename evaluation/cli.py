@@ -77,8 +77,8 @@ def eval_generalization(
         str,
         typer.Option(
             "--test-set",
-            help="CPT: B (the B-* batches, results/generalization.json), or C, D, E (the later test sets, C-* "
-            "to E-*, results/generalization_<set>.json). Every run is a counted look at that set.",
+            help="CPT: B (the B-* batches, results/generalization.json), or C to F (the later test sets, C-* "
+            "to F-*, results/generalization_<set>.json). Every run is a counted look at that set.",
         ),
     ] = "B",
 ) -> None:

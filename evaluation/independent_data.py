@@ -19,7 +19,8 @@ because ``B-*`` had been looked at twice. ``D-*`` batches (split ``test3``) are 
 the same way in the int8 round of issue 23, after ``C-*`` had had two looks; nothing read them until
 `certprep-eval generalization --test-set D` measured the shipped engine on them. ``E-*`` batches (split
 ``test4``) are a fourth, written and labelled the same way in issue 19's actor round after ``D-*`` had had two
-looks. Training never reads any of these. A new test set is one line in ``TEST_SETS``.
+looks. ``F-*`` (split ``test5``) was written and labelled the same way right after ``E-*`` was measured, and is
+sealed for the next round. Training never reads any of these. A new test set is one line in ``TEST_SETS``.
 """
 
 from __future__ import annotations
@@ -32,9 +33,9 @@ from pydantic import BaseModel, Field, model_validator
 
 INDEPENDENT = Path(__file__).parent / "data" / "independent"
 Label = Literal["demonstrated", "partial", "missing"]
-Split = Literal["dev", "test", "test2", "test3", "test4"]
+Split = Literal["dev", "test", "test2", "test3", "test4", "test5"]
 # Each CPT test set: the author prefix of its batches -> its split. Every other prefix is development.
-TEST_SETS: dict[str, Split] = {"B": "test", "C": "test2", "D": "test3", "E": "test4"}
+TEST_SETS: dict[str, Split] = {"B": "test", "C": "test2", "D": "test3", "E": "test4", "F": "test5"}
 Kind = Literal[
     "evidence", "keyword_only", "planned", "someone_else", "off_topic", "project", "operations", "team_member"
 ]

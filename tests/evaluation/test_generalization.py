@@ -36,7 +36,7 @@ def test_a_watched_cause_marked_demonstrated_counts_against_the_engine_and_style
 def test_each_test_set_has_its_own_authors_results_file_and_unknown_sets_are_refused():
     from evaluation.independent_data import TEST_SETS
 
-    assert sorted(TEST_SETS) == ["B", "C", "D", "E"]
+    assert sorted(TEST_SETS) == ["B", "C", "D", "E", "F"]
     for name, split in TEST_SETS.items():
         texts = load_independent(split)
         assert len(texts) == 125, name
@@ -44,5 +44,5 @@ def test_each_test_set_has_its_own_authors_results_file_and_unknown_sets_are_ref
     assert generalization.results_path("cpt", "B").name == "generalization.json"
     assert generalization.results_path("cpt", "C").name == "generalization_C.json"
     assert generalization.results_path("cpt", "E").name == "generalization_E.json"
-    result = CliRunner().invoke(app, ["generalization", "--test-set", "F"])
-    assert result.exit_code == 2 and "--test-set must be one of ['B', 'C', 'D', 'E']" in result.output
+    result = CliRunner().invoke(app, ["generalization", "--test-set", "G"])
+    assert result.exit_code == 2 and "--test-set must be one of ['B', 'C', 'D', 'E', 'F']" in result.output
