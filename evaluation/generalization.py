@@ -27,7 +27,7 @@ from app.embeddings import get_embedder
 from app.mapping.analyzer import NarrativeAnalyzer
 from app.mapping.service import get_analyzer
 from evaluation import write_result
-from evaluation.independent_data import TEST_SETS, IndependentItem, load_independent
+from evaluation.independent_data import IndependentItem, load_independent, load_test_set
 from evaluation.mapping import _cosine_best, _cpus, _tune_cosine, time_analyses
 from evaluation.mapping import prf as mapping_prf
 from evaluation.mapping_data import Passage, load_passages
@@ -146,12 +146,14 @@ def report(items: list[IndependentItem], predictions: dict[str, np.ndarray], ids
     return out
 
 
-def evaluate(settings: Settings, previous: dict | None = None, test_set: str = "B") -> dict:
-    """``test_set``: ``B`` (authors ``B-*``), ``C`` (``C-*``, the second set, opened for issue 19's rewrites
-    round), ``D`` (``D-*``, the third, opened for issue 23's int8 sentence model) or ``E`` (``E-*``, the fourth,
-    opened for issue 19's actor round); each keeps its own results file and count of looks. The engine runs as
-    configured (its sentence model on ``mapping_runtime``); the same engine on the fp32 graphs is measured
-    beside it."""
+def evaluate(
+    settings: Settings, previous: dict | None = None, test_set: str = "F", compare: Path | None = None
+) -> dict:
+    """``test_set``: one of `TEST_SETS` (``B`` to ``E`` were measured while open, before they were retired into
+    development data; ``F`` measured issue 19's data round); each keeps its own results file and count of
+    looks. The engine runs as configured (its sentence model on ``mapping_runtime``); the same engine on the
+    fp32 graphs is measured beside it, and with ``compare`` (a sentence model's folder) that model too, as
+    ``previous_engine``."""
     sentence = get_analyzer(settings, PROGRAM)
     if sentence.evidence is None:
         raise RuntimeError("the CPT sentence evidence model is missing: run `certprep-eval train`")
@@ -159,7 +161,8 @@ def evaluate(settings: Settings, previous: dict | None = None, test_set: str = "
     passage = NarrativeAnalyzer(kb, embedder, settings.prompts_dir, evidence=False)
     single = NarrativeAnalyzer(kb, embedder, settings.prompts_dir, evidence=_first_member(settings, sentence))
     ids = [s.id for s in kb.standards]
-    test = load_independent(TEST_SETS[test_set])
+    earlier = _engine_from(settings, sentence, compare) if compare else None
+    test = load_test_set(test_set)
     dev = load_independent("dev")
     texts = [x.text for x in test]
     train = [p for p in load_passages() if p.split == "train"]
@@ -168,6 +171,7 @@ def evaluate(settings: Settings, previous: dict | None = None, test_set: str = "
         "sentence_engine": _predict(sentence, texts, ids),
         "sentence_engine_fp32": _predict(_on_fp32(settings, sentence), texts, ids),
         "one_member": _predict(single, texts, ids),
+        **({"previous_engine": _predict(earlier, texts, ids)} if earlier else {}),
         "passage_engine": _predict(passage, texts, ids),
         "keyword": _keyword(passage, texts),
         "cosine": np.array([row >= threshold for row in _cosine_best(passage, test)], dtype=bool),
@@ -184,6 +188,8 @@ def evaluate(settings: Settings, previous: dict | None = None, test_set: str = "
     return {
         "program": PROGRAM,
         "test_set": test_set,
+        "engine_trained_on": sentence.evidence.config.trained_on,
+        **({"previous_engine_trained_on": earlier.evidence.config.trained_on} if earlier and earlier.evidence else {}),
         "test_looks": looks,
         "test": _summary(test, ids),
         "methods": report(test, predictions, ids),
@@ -195,6 +201,19 @@ def evaluate(settings: Settings, previous: dict | None = None, test_set: str = "
         "machine": {"python": platform.python_version(), "cpus": _cpus()},
         "loso_dev": (previous or {}).get("loso_dev"),
     }
+
+
+def _engine_from(settings: Settings, sentence: NarrativeAnalyzer, folder: Path) -> NarrativeAnalyzer:
+    """The same engine with the sentence model kept in ``folder`` (another training of it)."""
+    from app.mapping.evidence import load_evidence_model
+    from app.mapping.service import mapping_embedder
+
+    evidence = load_evidence_model(PROGRAM, mapping_embedder(settings), folder, settings.mapping_worker_count)
+    if evidence is None:
+        raise ValueError(f"{folder} holds no {PROGRAM} sentence model ({PROGRAM}.json and its weights)")
+    return NarrativeAnalyzer(
+        sentence.kb, sentence.embedder, settings.prompts_dir, model=sentence.model, evidence=evidence
+    )
 
 
 def _on_fp32(settings: Settings, sentence: NarrativeAnalyzer) -> NarrativeAnalyzer:

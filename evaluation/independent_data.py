@@ -20,7 +20,12 @@ the same way in the int8 round of issue 23, after ``C-*`` had had two looks; not
 `certprep-eval generalization --test-set D` measured the shipped engine on them. ``E-*`` batches (split
 ``test4``) are a fourth, written and labelled the same way in issue 19's actor round after ``D-*`` had had two
 looks. ``F-*`` (split ``test5``) was written and labelled the same way right after ``E-*`` was measured, and is
-sealed for the next round. Training never reads any of these. A new test set is one line in ``TEST_SETS``.
+sealed for the next round. A new test set is one line in ``TEST_SETS``.
+
+A test set whose looks are spent is retired (``RETIRED``): its batches become development data that training
+reads, and its results file stays as the record of what was measured while it was sealed. ``B-*`` to ``E-*``
+were retired in issue 19's data round (looks: B 4, C 2, D 2, E 1), after a pilot on development data showed that
+more writers help (`evaluation/README.md`); ``F-*`` measured the result. Training never reads an open test set.
 """
 
 from __future__ import annotations
@@ -36,6 +41,15 @@ Label = Literal["demonstrated", "partial", "missing"]
 Split = Literal["dev", "test", "test2", "test3", "test4", "test5"]
 # Each CPT test set: the author prefix of its batches -> its split. Every other prefix is development.
 TEST_SETS: dict[str, Split] = {"B": "test", "C": "test2", "D": "test3", "E": "test4", "F": "test5"}
+# Test sets whose looks are spent: development data from issue 19's data round on (training reads them).
+RETIRED: frozenset[str] = frozenset({"B", "C", "D", "E"})
+
+
+def open_test_sets() -> dict[str, Split]:
+    """The test sets nothing has trained on: the only ones `certprep-eval generalization` measures."""
+    return {name: split for name, split in TEST_SETS.items() if name not in RETIRED}
+
+
 Kind = Literal[
     "evidence", "keyword_only", "planned", "someone_else", "off_topic", "project", "operations", "team_member"
 ]
@@ -72,7 +86,14 @@ class IndependentItem(BaseModel):
             # another program's batches: ``PD-*`` authors were written for development, the rest never read
             # by training or tuning
             return "dev" if self.author.startswith("PD-") else "test"
-        return TEST_SETS.get(self.author.split("-", 1)[0], "dev")
+        prefix = self.author.split("-", 1)[0]
+        return "dev" if prefix in RETIRED else TEST_SETS.get(prefix, "dev")
+
+    @property
+    def test_set(self) -> str | None:
+        """The test set the batch was written as (also when retired), None for development batches."""
+        prefix = self.author.split("-", 1)[0]
+        return prefix if self.program == "cpt" and prefix in TEST_SETS else None
 
     @model_validator(mode="after")
     def _consistent(self) -> IndependentItem:
@@ -100,3 +121,10 @@ def load_independent(split: Split | None = None, path: Path = INDEPENDENT) -> li
     if len(ids) != len(set(ids)):
         raise ValueError("duplicate ids in the independent data")
     return [x for x in items if split is None or x.split == split]
+
+
+def load_test_set(name: str) -> list[IndependentItem]:
+    """The batches written as test set ``name`` (``B`` to ``F``), whether it is still open or retired."""
+    if name not in TEST_SETS:
+        raise ValueError(f"unknown test set {name!r} (known: {', '.join(sorted(TEST_SETS))})")
+    return [x for x in load_independent() if x.test_set == name]

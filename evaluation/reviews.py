@@ -12,8 +12,8 @@ The run goes through the product, not around it:
    labeller's status; the sentences they labelled as the evidence relied on; a reason where it overrides);
 3. the candidates allow training; staff read the agreement figures and run ``export_reviews``;
 4. the sentence model is re-trained on the development data plus that export (``train_evidence``);
-5. the shipped model and the re-trained one are scored on the test batches (authors ``B-*``, nothing tuned
-   on them) and on the original test split. Nothing is tuned on any of it: one run, one look.
+5. the shipped model and the re-trained one are scored on the newest open test set (``F-*`` now; nothing
+   tuned on it) and on the original test split. Nothing is tuned on any of it: one run, one look.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ import yaml
 
 from app.config import AccessMode, Settings
 from evaluation import write_result
-from evaluation.independent_data import IndependentItem, load_independent
+from evaluation.independent_data import IndependentItem, load_test_set, open_test_sets
 from evaluation.mapping_data import DATA_DIR
 
 REVIEWED = DATA_DIR / "reviews"
@@ -128,7 +128,8 @@ def run(settings: Settings, work: Path | None = None, log=print) -> dict:
     forget_loaded()
     retrained = get_analyzer(settings.model_copy(update={"models_dir": trained_dir}), PROGRAM)
 
-    test = load_independent("test")
+    test_set = max(open_test_sets())
+    test = load_test_set(test_set)
     texts = [x.text for x in test]
     predictions = {"shipped": _predict(shipped, texts, ids), "with_reviews": _predict(retrained, texts, ids)}
     held_out = report(test, predictions, ids)
@@ -151,14 +152,14 @@ def run(settings: Settings, work: Path | None = None, log=print) -> dict:
             "cv_macro_f1_demonstrated": config["trained_on"]["cv_macro_f1_demonstrated"],
             "reviews": config["trained_on"]["reviews"],
         },
-        "held_out_test_B": {
+        "held_out_test": {
+            "test_set": test_set,
             "texts": len(test),
             "shipped": _brief(held_out["shipped"]),
             "with_reviews": _brief(held_out["with_reviews"]),
         },
         "existing_test_split": existing,
-        "note": "One run, one look at each test set for this question; nothing was tuned on them. The B-* set "
-        "had been looked at by issue 19's rounds before; the sealed C-* set was not read.",
+        "note": "One run, one look at the newest open test set for this question; nothing was tuned on it.",
     }
 
 

@@ -1,8 +1,9 @@
 """Fine-tune the sentence evidence model (``app/mapping/evidence.py``) on labelled sentences.
 
 Data: the train split of ``mapping_passages.yaml`` with its blind sentence labels
-(``mapping_sentences.yaml``) and the development batches of the independent data (authors ``A-*``). The
-test batches (``B-*``) and the test split are never read here.
+(``mapping_sentences.yaml``) and the development batches of the independent data (authors ``A*-*``, and
+the retired test sets ``B-*`` to ``E-*``: `independent_data.RETIRED`). The open test sets (``F-*``) and the
+test split are never read here.
 
 Decision thresholds are chosen on out-of-fold probabilities from folds that hold out whole authors (each
 development author's batch in one fold, the existing passages spread over all), so they are set for
@@ -285,6 +286,27 @@ MEMBERS = {PROGRAM: (Recipe(SEED, False), Recipe(SEED + 1, False), Recipe(SEED, 
 SINGLE = (Recipe(SEED, False),)
 
 
+def _cv_thresholds(kb, runs: list, program: str, elsewhere: Path | None) -> dict:
+    """Thresholds on the members' averaged out-of-fold probabilities (every member scores the same texts;
+    rewrites are never scored), which are kept so that decision rules can be compared on them without
+    fine-tuning again (``elsewhere``: a folder for them instead of the committed file)."""
+    texts, authors = runs[0][1], runs[0][2]
+    scored = [t for t in texts if fold_of(t, authors) >= 0 and not t.rewrite]
+    average = {t.id: np.mean([run[3][t.id] for run in runs], axis=0) for t in scored}
+    write_result(
+        {
+            "folds": FOLDS,
+            "standards": [s.id for s in kb.standards],
+            "members": [vars(run[0]) for run in runs],
+            "probabilities": {i: np.round(p, 4).tolist() for i, p in average.items()},
+            "member_probabilities": [{i: np.round(p, 3).tolist() for i, p in run[3].items()} for run in runs],
+        },
+        oof_path(program) if elsewhere is None else elsewhere / f"oof_{program}.json",
+        indent=None,
+    )
+    return oof_thresholds(kb, scored, average)
+
+
 def member_file(program: str, k: int) -> str:
     return f"{program}.npz" if k == 0 else f"{program}-{k + 1}.npz"
 
@@ -296,11 +318,14 @@ def train_evidence(
     program: str = PROGRAM,
     reviews: Path | None = None,
     members: tuple[Recipe, ...] | None = None,
+    cv: bool = True,
 ) -> dict:
     """Each member is cross-validated on the same author-held-out folds, the members' out-of-fold
     probabilities are averaged and the thresholds chosen on that average; then each member is fitted on
     everything. ``reviews``: also train on reviewers' verdicts exported by ``certprep reviews export`` (in
-    every fold's training data, never in the texts that choose thresholds)."""
+    every fold's training data, never in the texts that choose thresholds). ``cv=False``: the members are only
+    fitted on everything and the thresholds are the ones the committed out-of-fold probabilities choose
+    (``oof_path``): a quarter of the time, for when the data grew but the recipe did not."""
     from app.knowledge.loader import load_knowledge
 
     kb = load_knowledge(settings.knowledge_dir)[program]
@@ -318,7 +343,7 @@ def train_evidence(
         authors = sorted({t.group for t in texts if t.group != "existing" and t.judged is None})
         folds = np.array([fold_of(t, authors) for t in texts])
         oof: dict[str, np.ndarray] = {}
-        for k in range(FOLDS):
+        for k in range(FOLDS if cv else 0):
             log(f"fold {k + 1}/{FOLDS}: holding out {[a for a in authors if authors.index(a) % FOLDS == k]}")
             train = [t for t, f in zip(texts, folds, strict=True) if f != k]
             network, tokenizer = fit(train, standards, base, log, recipe.seed)
@@ -326,24 +351,15 @@ def train_evidence(
                 if not texts[i].rewrite:
                     oof[texts[i].id] = np.round(predict(network, tokenizer, texts[i].sentences), 4)
         runs.append((recipe, texts, authors, oof))
-    # every member scores the same texts (rewrites are never scored): thresholds on their average
     texts, authors = runs[0][1], runs[0][2]
-    scored = [t for t in texts if fold_of(t, authors) >= 0 and not t.rewrite]
-    average = {t.id: np.mean([run[3][t.id] for run in runs], axis=0) for t in scored}
-    # kept so that decision rules can be compared on these out-of-fold numbers without fine-tuning again
-    oof_file = oof_path(program) if reviews is None else out_dir / f"oof_{program}.json"
-    write_result(
-        {
-            "folds": FOLDS,
-            "standards": standards,
-            "members": [vars(r) for r in recipes],
-            "probabilities": {i: np.round(p, 4).tolist() for i, p in average.items()},
-            "member_probabilities": [{i: np.round(p, 3).tolist() for i, p in run[3].items()} for run in runs],
-        },
-        oof_file,
-        indent=None,
-    )
-    thresholds = oof_thresholds(kb, scored, average)
+    if cv:
+        thresholds = _cv_thresholds(kb, runs, program, out_dir if reviews else None)
+    else:
+        committed = json.loads(oof_path(program).read_text())
+        if [Recipe(**m) for m in committed["members"]] != list(recipes):
+            raise ValueError(f"{oof_path(program)} was cross-validated for other members: run with cross-validation")
+        probabilities = committed["probabilities"]
+        thresholds = oof_thresholds(kb, [t for t in texts if t.id in probabilities], probabilities)
     log(f"thresholds: {thresholds}")
 
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -374,7 +390,9 @@ def train_evidence(
             **({"reviews": _reviews_summary(reviews, texts)} if reviews else {}),
             "members": [vars(run[0]) | {"rewrites_read": sum(t.rewrite for t in run[1])} for run in runs],
             "epochs": EPOCHS,
-            "cv": "author-held-out folds, the members' probabilities averaged",
+            "cv": "author-held-out folds, the members' probabilities averaged"
+            if cv
+            else f"not re-run: thresholds from the committed out-of-fold probabilities ({oof_path(program).name})",
             "cv_macro_f1_demonstrated": thresholds["cv_macro_f1_demonstrated"],
             "cv_macro_f1_present": thresholds["cv_macro_f1_present"],
         },

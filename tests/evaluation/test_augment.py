@@ -9,7 +9,7 @@ import numpy as np
 import yaml
 
 from evaluation import augment
-from evaluation.independent_data import TEST_SETS, load_independent
+from evaluation.independent_data import load_test_set, open_test_sets
 from evaluation.train_evidence import FOLDS, fold_of, training_texts
 
 
@@ -19,7 +19,8 @@ def _source(style: str, variant: str) -> dict:
 
 def test_only_development_texts_are_rewritten_and_each_gets_one_fixed_variant():
     sources = augment.sources()
-    held_out = {x.id for split in TEST_SETS.values() for x in load_independent(split)}
+    held_out = {x.id for name in open_test_sets() for x in load_test_set(name)}
+    assert len(held_out) >= 125
     assert not {s["id"] for s in sources} & held_out
     assert len({s["id"] for s in sources}) == len(sources)
     assert [s["variant"] for s in sources] == [s["variant"] for s in augment.sources()]

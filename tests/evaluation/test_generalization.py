@@ -8,7 +8,7 @@ from typer.testing import CliRunner
 
 from evaluation import generalization
 from evaluation.cli import app
-from evaluation.independent_data import IndependentItem, load_independent
+from evaluation.independent_data import IndependentItem
 
 IDS = ["S1", "S5", "S6"]
 
@@ -33,16 +33,19 @@ def test_a_watched_cause_marked_demonstrated_counts_against_the_engine_and_style
     assert out["worst_style"] == "hardneg"  # S6 a false positive there; case3p loses only its S6
 
 
-def test_each_test_set_has_its_own_authors_results_file_and_unknown_sets_are_refused():
-    from evaluation.independent_data import TEST_SETS
+def test_each_test_set_has_its_own_authors_results_file_and_retired_or_unknown_sets_are_refused():
+    from evaluation.independent_data import TEST_SETS, load_test_set
 
     assert sorted(TEST_SETS) == ["B", "C", "D", "E", "F"]
-    for name, split in TEST_SETS.items():
-        texts = load_independent(split)
+    for name in TEST_SETS:
+        texts = load_test_set(name)
         assert len(texts) == 125, name
         assert {x.author.split("-")[0] for x in texts} == {name}
     assert generalization.results_path("cpt", "B").name == "generalization.json"
     assert generalization.results_path("cpt", "C").name == "generalization_C.json"
-    assert generalization.results_path("cpt", "E").name == "generalization_E.json"
+    assert generalization.results_path("cpt", "F").name == "generalization_F.json"
     result = CliRunner().invoke(app, ["generalization", "--test-set", "G"])
-    assert result.exit_code == 2 and "--test-set must be one of ['B', 'C', 'D', 'E', 'F']" in result.output
+    assert result.exit_code == 2 and "--test-set must be one of ['F'], not 'G'" in result.output
+    # a retired set is development data: measuring the engine on it again would be measuring fit
+    result = CliRunner().invoke(app, ["generalization", "--test-set", "D"])
+    assert result.exit_code == 2 and "D-* is development data now" in " ".join(result.output.split())

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections import Counter
 
 from app.documents import segment
-from evaluation.independent_data import TEST_SETS, load_independent
+from evaluation.independent_data import RETIRED, TEST_SETS, load_independent, load_test_set, open_test_sets
 from evaluation.train_evidence import training_texts
 
 STANDARDS = {f"S{i}" for i in range(1, 11)}
@@ -27,20 +27,26 @@ def test_every_item_is_labelled_sentence_by_sentence_and_by_three_readers_where_
                 assert item.label(sid) == item.readers.adjudicator[sid], f"{item.id} {sid}: dispute not adjudicated"
 
 
-def test_dev_and_test_have_every_style_by_different_authors():
-    dev, test = load_independent("dev"), load_independent("test")
+def test_dev_and_the_open_test_set_have_every_style_by_different_authors():
+    dev, test = load_independent("dev"), load_independent("test5")
     styles = {"case3p", "resume", "nonnative", "interleaved", "novocab", "hardneg", "projects"}
     assert set(Counter(x.style for x in dev)) == styles == set(Counter(x.style for x in test))
     assert not {x.author for x in dev} & {x.author for x in test}
-    assert all(x.author.startswith("A") for x in dev) and all(x.author.startswith("B-") for x in test)
+    assert all(x.author.split("-")[0] in {"A", "A2", "A3", *RETIRED} for x in dev)
+    assert all(x.author.startswith("F-") for x in test) and len(test) == 125
 
 
-def test_training_reads_the_development_authors_and_never_the_test_ones():
+def test_training_reads_the_development_authors_and_retired_test_sets_but_never_an_open_one():
     ids = {t.id for t in training_texts()}
     assert {x.id for x in load_independent("dev")} <= ids
-    for name, split in TEST_SETS.items():
-        assert not {x.id for x in load_independent(split)} & ids
-        assert not any(i.startswith(f"{name}-") for i in ids)
+    for name in TEST_SETS:
+        written = {x.id for x in load_test_set(name)}
+        assert len(written) == 125, name
+        if name in RETIRED:  # spent test sets are development data now, every text of them
+            assert written <= ids and {x.split for x in load_test_set(name)} == {"dev"}
+        else:
+            assert not written & ids and not any(i.startswith(f"{name}-") for i in ids)
+    assert "F" in open_test_sets() and not RETIRED & set(open_test_sets())
 
 
 def test_another_programs_batches_are_checked_the_same_way_and_its_test_authors_never_trained_on():
@@ -61,3 +67,12 @@ def test_another_programs_batches_are_checked_the_same_way_and_its_test_authors_
     assert {x.style for x in dev} == {x.style for x in test}
     ids = {t.id for t in training_texts("pmp")}
     assert ids == {x.id for x in dev} and not ids & {x.id for x in test}
+
+
+def test_the_data_pilot_compared_the_old_development_set_with_it_plus_three_retired_sets_on_a_fourth():
+    from evaluation.data_pilot import pilot_sets
+
+    before, added, target = pilot_sets()
+    assert (len(before), len(added), len(target)) == (551, 375, 125)
+    assert not {t.id for t in before + added} & {t.id for t in target}
+    assert {t.group.split("-")[0] for t in added} == {"B", "C", "D"}
