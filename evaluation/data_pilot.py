@@ -36,19 +36,20 @@ def pilot_sets() -> tuple[list, list, list]:
 def run(log=print) -> dict:
     from app.config import get_settings
     from app.embeddings import get_embedder
+    from app.knowledge.loader import load_knowledge
     from evaluation.generalization import macro
     from evaluation.train_evidence import fit, predict
 
     settings = get_settings()
     base = get_embedder(settings.embedding_model_path, settings).model_path
-    ids = [f"S{i}" for i in range(1, 11)]
+    ids = [s.id for s in load_knowledge(settings.knowledge_dir)["cpt"].standards]
     before, added, target = pilot_sets()
+    gold = np.array([[t.label(s) == "demonstrated" for s in ids] for t in target])
     out: dict = {"what": __doc__.split("\n\n")[0], "target": f"{TARGET}-*", "texts": len(target)}
     for name, train in (("development_then", before), ("plus_" + "_".join(ADDED), before + added)):
         started = time.time()
         network, tokenizer = fit(train, ids, base, log)
         row: dict = {"train_texts": len(train), "fit_seconds": round(time.time() - started)}
-        gold = np.array([[t.label(s) == "demonstrated" for s in ids] for t in target])
         best = np.array([_best_own(predict(network, tokenizer, t.sentences), t.sentences) for t in target])
         for threshold in THRESHOLDS:
             pred = best >= threshold

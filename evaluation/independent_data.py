@@ -86,8 +86,8 @@ class IndependentItem(BaseModel):
             # another program's batches: ``PD-*`` authors were written for development, the rest never read
             # by training or tuning
             return "dev" if self.author.startswith("PD-") else "test"
-        prefix = self.author.split("-", 1)[0]
-        return "dev" if prefix in RETIRED else TEST_SETS.get(prefix, "dev")
+        name = self.test_set
+        return TEST_SETS[name] if name is not None and name not in RETIRED else "dev"
 
     @property
     def test_set(self) -> str | None:
